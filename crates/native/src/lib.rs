@@ -1,0 +1,1 @@
+//! A native transport for the core, used by tests, benchmarks and scripts.
