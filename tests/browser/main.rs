@@ -1,0 +1,48 @@
+//! The browser tests: each scenario drives the release build of the app in headless Chromium
+//! against the emulator on its own origin.
+
+mod smoke;
+
+use std::sync::Arc;
+
+use browser_tests::ChromeDriver;
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// A scenario: an async test given the shared ChromeDriver.
+type Scenario = fn(Arc<ChromeDriver>) -> futures::future::LocalBoxFuture<'static, Result<(), String>>;
+
+fn main() {
+    let mut arguments = Arguments::from_args();
+    // Two browsers at once at most: the machines running these have two cores.
+    arguments.test_threads = Some(arguments.test_threads.unwrap_or(2).min(2));
+
+    let driver = match ChromeDriver::start() {
+        Ok(driver) => Arc::new(driver),
+        Err(error) => {
+            eprintln!("browser tests cannot run: {error}");
+            std::process::exit(1);
+        }
+    };
+
+    let trials = smoke::SCENARIOS
+        .iter()
+        .map(|&(name, scenario)| trial(name, scenario, Arc::clone(&driver)))
+        .collect();
+
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    drop(driver);
+    conclusion.exit();
+}
+
+fn trial(name: &'static str, scenario: Scenario, driver: Arc<ChromeDriver>) -> Trial {
+    Trial::test(name, move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| Failed::from(error.to_string()))?;
+        let local = tokio::task::LocalSet::new();
+        local
+            .block_on(&runtime, scenario(driver))
+            .map_err(Failed::from)
+    })
+}
