@@ -1,1 +1,34 @@
 //! The pure core of Data Action Timeouts: everything that is neither drawing nor serving HTTP.
+//!
+//! The core does no I/O of its own. It builds requests and reads responses, and talks to the
+//! network only through the [`transport::Transport`] trait, which the web app implements with
+//! `fetch` and the native crate implements with reqwest. That keeps all of it testable natively
+//! and lets it run unchanged in the browser.
+//!
+//! Code map, in dependency order:
+//! - [`region`] and [`config`]: where Genesys lives and how a deployment is configured;
+//! - [`auth`]: PKCE, `state`, sign-in and sign-out URLs, callback parsing;
+//! - [`transport`] and [`api`]: the HTTP seam and the typed Genesys client on top of it;
+//! - [`model`], [`permission`], [`classify`], [`timeout`]: what the API returns and what it means;
+//! - [`load`]: reading the whole organisation with progress;
+//! - [`suggest`], [`plan`], [`engine`], [`undo`]: deciding, applying and taking back changes;
+//! - [`files`]: snapshots and spreadsheets in and out.
+//!
+//! Invariant: nothing this crate exports or stores holds an action's full config, because
+//! request headers in a config can carry secrets. Configs live in memory only, inside
+//! [`load::LoadedOrg`], and are sent back to Genesys unchanged apart from the timeout.
+
+pub mod api;
+pub mod auth;
+pub mod classify;
+pub mod config;
+pub mod load;
+pub mod model;
+pub mod permission;
+pub mod plan;
+pub mod region;
+pub mod suggest;
+pub mod timeout;
+pub mod transport;
+
+pub mod retry;
