@@ -22,6 +22,8 @@ pub mod api;
 pub mod auth;
 pub mod classify;
 pub mod config;
+pub mod engine;
+pub mod files;
 pub mod load;
 pub mod model;
 pub mod permission;
@@ -30,5 +32,6 @@ pub mod region;
 pub mod suggest;
 pub mod timeout;
 pub mod transport;
+pub mod undo;
 
 pub mod retry;

@@ -122,7 +122,6 @@ impl Pacer {
     }
 
     /// How many 429s were received.
-    #[allow(dead_code)]
     pub(crate) fn rate_limited(&self) -> u32 {
         self.rate_limited.get()
     }

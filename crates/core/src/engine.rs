@@ -1,0 +1,660 @@
+//! The apply engine: carries out a plan against Genesys, safely and near the rate limit.
+//!
+//! # What it does per change
+//! 1. Takes the action's config and version from the loaded state (read with the listing);
+//!    reads the action only when the config is missing or the loaded timeout is not the plan's
+//!    "before". Template files given only as URIs are fetched and put inline first, because a
+//!    PATCH replaces the whole config.
+//! 2. PATCHes the whole config with the new `timeoutSeconds` (or without it, for "default")
+//!    and the known `version`. Every other config field is sent exactly as read.
+//! 3. Updates the draft when it has the old timeout (draft PATCH at the draft's version), so
+//!    that publishing the draft later keeps the change. A draft with a timeout of its own is
+//!    left alone and reported. [`ApplyOptions::update_drafts`] switches this off.
+//! 4. After all changes, re-reads what it changed, 50 ids per request, and reports whether
+//!    Genesys holds the new timeout. A "reset to default" that Genesys answered by keeping the
+//!    old value is reported as [`Verification::DefaultNotCleared`], and
+//!    [`ApplyReport::explicit_sixty_plan`] offers 60 seconds explicitly instead.
+//!
+//! # Retry rules and their numbers (defaults of [`ApplyOptions`] and [`RetryPolicy`])
+//! - **Pacing**: at most 4 changes in flight; every request takes a token from a bucket of
+//!   300 − 2 (headroom) requests that refills at 300/60 = 5 per second, the same rule as
+//!   Genesys' per-token limit, so a large apply runs at the limit instead of into it. When the
+//!   last response carried `inin-ratelimit-*` headers, the bucket starts as full as they say.
+//! - **429**: every request pauses (not just the one refused) for `Retry-After`, capped at
+//!   60 s; without the header, 2 s doubling on each further 429 of the same request. A request
+//!   gives up after 12 429s.
+//! - **5xx (except 501) and dropped connections**: 3 attempts in all, 0.5 s then 1 s apart.
+//! - **409, or 400 "does not match the current version"**: re-read the action; if its timeout
+//!   is still the plan's "before", retry with the re-read config and version (so another
+//!   admin's edit of other fields is kept), up to 3 times; if it is already the plan's "after",
+//!   the change counts as applied; otherwise the change stops as [`Outcome::Conflict`] with the
+//!   remote value, for the person to decide.
+//! - **401**: no new request starts; every unfinished change is [`Outcome::NotStarted`] and the
+//!   report says [`Stopped::SessionExpired`]. Resuming is running the engine again on
+//!   [`ApplyReport::unfinished_plan`] with a new token; a change that did reach Genesys before
+//!   the stop is then recognised by the version check and counted as applied.
+//! - **Other errors** (400, 403, 404…): the change fails with Genesys' message, no retry.
+//! - **Cancellation** ([`CancelFlag`]): like 401, but reported as [`Stopped::Cancelled`].
+
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream;
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Api, ApiError, IDS_PER_REQUEST};
+use crate::classify::{is_custom_auth, is_static};
+use crate::load::LoadedOrg;
+use crate::model::{Action, UpdateActionInput};
+use crate::plan::{Change, Plan};
+use crate::retry::{CallError, Pacer};
+pub use crate::retry::{CancelFlag, RetryPolicy};
+use crate::timeout::Timeout;
+use crate::transport::Transport;
+
+/// Engine settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApplyOptions {
+    /// Changes in flight at once.
+    pub concurrency: usize,
+    /// Pacing and retry numbers.
+    pub retry: RetryPolicy,
+    /// Update drafts that still have the old timeout.
+    pub update_drafts: bool,
+    /// Re-read changed actions at the end.
+    pub verify: bool,
+    /// Re-reads after version conflicts before a change gives up.
+    pub conflict_retries: u32,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            concurrency: 4,
+            retry: RetryPolicy::default(),
+            update_drafts: true,
+            verify: true,
+            conflict_retries: 3,
+        }
+    }
+}
+
+/// What happened to a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Genesys holds the new timeout at this version.
+    Applied {
+        new_version: u64,
+        draft: DraftOutcome,
+    },
+    /// Nothing to do (already at the new timeout, or the action cannot be changed).
+    Skipped { reason: String },
+    /// Someone else changed the timeout meanwhile; it is now `remote`.
+    Conflict { remote: Timeout },
+    /// Genesys refused or kept failing.
+    Failed { reason: String },
+    /// Not attempted (or stopped before it took effect): run again to finish.
+    NotStarted,
+}
+
+impl Outcome {
+    pub fn is_applied(&self) -> bool {
+        matches!(self, Outcome::Applied { .. })
+    }
+}
+
+/// What happened to the action's draft.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DraftOutcome {
+    /// The action has no draft.
+    NoDraft,
+    /// The draft had the old timeout and now has the new one.
+    Updated { new_version: u64 },
+    /// The draft already had the new timeout.
+    AlreadyMatching,
+    /// The draft has a timeout of its own and was left alone.
+    LeftAlone { draft: Timeout },
+    /// Draft updates are switched off; the draft still has the old timeout.
+    SwitchedOff { draft: Timeout },
+    /// Updating the draft failed.
+    Failed { reason: String },
+}
+
+/// What the re-read after applying found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verification {
+    /// Genesys holds the new timeout.
+    Confirmed,
+    /// A reset to default was accepted but Genesys kept the old value; set 60 explicitly.
+    DefaultNotCleared { kept: Timeout },
+    /// Genesys holds something else.
+    Mismatch { remote: Timeout },
+    /// The action could not be re-read.
+    Unreadable { reason: String },
+}
+
+/// One change and what became of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeResult {
+    pub change: Change,
+    pub outcome: Outcome,
+    pub verification: Option<Verification>,
+}
+
+/// Why an apply stopped early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stopped {
+    /// Genesys answered 401: sign in again and resume.
+    SessionExpired,
+    /// The person cancelled.
+    Cancelled,
+}
+
+/// Counts of outcomes, for summaries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub applied: usize,
+    pub skipped: usize,
+    pub conflicts: usize,
+    pub failed: usize,
+    pub not_started: usize,
+}
+
+/// The result of an apply.
+#[derive(Clone, Debug, Default)]
+pub struct ApplyReport {
+    /// One result per change of the plan, in the plan's order.
+    pub results: Vec<ChangeResult>,
+    pub stopped: Option<Stopped>,
+    /// Requests sent, retries included.
+    pub requests_sent: u64,
+    /// 429 responses received.
+    pub rate_limited: u32,
+    /// The latest reads of changed or re-read actions (full configs: memory only). Give them
+    /// to [`LoadedOrg::update_actions`] so the table shows what Genesys now holds.
+    pub updated_actions: Vec<Action>,
+    /// The latest reads of updated drafts, for [`LoadedOrg::update_drafts`].
+    pub updated_drafts: Vec<Action>,
+}
+
+impl ApplyReport {
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for result in &self.results {
+            match result.outcome {
+                Outcome::Applied { .. } => counts.applied += 1,
+                Outcome::Skipped { .. } => counts.skipped += 1,
+                Outcome::Conflict { .. } => counts.conflicts += 1,
+                Outcome::Failed { .. } => counts.failed += 1,
+                Outcome::NotStarted => counts.not_started += 1,
+            }
+        }
+        counts
+    }
+
+    fn plan_of(&self, keep: impl Fn(&ChangeResult) -> Option<Change>) -> Plan {
+        Plan {
+            changes: self.results.iter().filter_map(keep).collect(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// The changes not started (after a 401 or a cancel): run the engine on this to resume.
+    pub fn unfinished_plan(&self) -> Plan {
+        self.plan_of(|r| (r.outcome == Outcome::NotStarted).then(|| r.change.clone()))
+    }
+
+    /// The failed changes, to retry.
+    pub fn failed_plan(&self) -> Plan {
+        self.plan_of(|r| matches!(r.outcome, Outcome::Failed { .. }).then(|| r.change.clone()))
+    }
+
+    /// For conflicts the person decides to overwrite: the same targets, from the remote
+    /// values.
+    pub fn overwrite_conflicts_plan(&self) -> Plan {
+        self.plan_of(|r| match r.outcome {
+            Outcome::Conflict { remote } if remote != r.change.after => Some(Change {
+                before: remote,
+                ..r.change.clone()
+            }),
+            _ => None,
+        })
+    }
+
+    /// For resets to default that Genesys did not clear: 60 seconds explicitly.
+    pub fn explicit_sixty_plan(&self) -> Plan {
+        self.plan_of(|r| match r.verification {
+            Some(Verification::DefaultNotCleared { kept }) if kept != Timeout::Explicit(60) => {
+                Some(Change {
+                    before: kept,
+                    after: Timeout::Explicit(60),
+                    warnings: Vec::new(),
+                    ..r.change.clone()
+                })
+            }
+            _ => None,
+        })
+    }
+}
+
+/// What the engine reports while it works.
+#[derive(Debug)]
+pub enum ApplyEvent<'a> {
+    /// A change finished (in any order); `done` of `total` are finished.
+    ChangeFinished {
+        result: &'a ChangeResult,
+        done: usize,
+        total: usize,
+    },
+    /// Every request waits this long for the rate limit ("resuming in N s").
+    RateLimited { pause: Duration },
+    /// Re-reading the changed actions.
+    Verifying { actions: usize },
+}
+
+/// The least time the rate limit allows for `requests` requests starting with a full budget
+/// (for the app's "will the session last?" estimate and the benchmark's lower bound).
+pub fn rate_limit_floor(requests: usize, rate_per_minute: u32) -> Duration {
+    let over = requests.saturating_sub(rate_per_minute as usize) as f64;
+    Duration::from_secs_f64(over * 60.0 / f64::from(rate_per_minute.max(1)))
+}
+
+/// Shared by the changes in flight.
+struct Run<'a, T> {
+    api: &'a Api<T>,
+    org: &'a LoadedOrg,
+    options: &'a ApplyOptions,
+    pacer: Pacer,
+    cancel: &'a CancelFlag,
+    session_expired: Cell<bool>,
+    pauses: RefCell<Vec<Duration>>,
+}
+
+/// What one change produced.
+struct Done {
+    outcome: Outcome,
+    action: Option<Action>,
+    draft: Option<Action>,
+}
+
+impl Done {
+    fn outcome(outcome: Outcome) -> Done {
+        Done {
+            outcome,
+            action: None,
+            draft: None,
+        }
+    }
+}
+
+/// How a paced call ended, seen by a change.
+enum Failure {
+    Stop,
+    Api(ApiError),
+}
+
+/// Applies the plan. `org` supplies configs and versions; `on_event` hears of each finished
+/// change and each rate-limit pause. Never fails as a whole: every change gets an outcome.
+pub async fn apply<T: Transport>(
+    api: &Api<T>,
+    org: &LoadedOrg,
+    plan: &Plan,
+    options: &ApplyOptions,
+    cancel: &CancelFlag,
+    mut on_event: impl FnMut(ApplyEvent<'_>),
+) -> ApplyReport {
+    let requests_before = api.requests_sent();
+    let run = Run {
+        api,
+        org,
+        options,
+        pacer: Pacer::new(options.retry.clone(), api.rate_limit()),
+        cancel,
+        session_expired: Cell::new(false),
+        pauses: RefCell::new(Vec::new()),
+    };
+
+    let total = plan.changes.len();
+    let mut results: Vec<Option<ChangeResult>> = vec![None; total];
+    let mut report = ApplyReport::default();
+    let mut changes = stream::iter(plan.changes.iter().enumerate())
+        .map(|(index, change)| {
+            let run = &run;
+            async move { (index, run.apply_change(change).await) }
+        })
+        .buffer_unordered(options.concurrency.max(1));
+
+    let mut done = 0;
+    while let Some((index, finished)) = changes.next().await {
+        for pause in run.pauses.borrow_mut().drain(..) {
+            on_event(ApplyEvent::RateLimited { pause });
+        }
+        done += 1;
+        report.updated_actions.extend(finished.action);
+        report.updated_drafts.extend(finished.draft);
+        let result = ChangeResult {
+            change: plan.changes[index].clone(),
+            outcome: finished.outcome,
+            verification: None,
+        };
+        on_event(ApplyEvent::ChangeFinished {
+            result: &result,
+            done,
+            total,
+        });
+        results[index] = Some(result);
+    }
+    drop(changes);
+
+    report.results = results.into_iter().flatten().collect();
+    report.stopped = if run.session_expired.get() {
+        Some(Stopped::SessionExpired)
+    } else if cancel.is_cancelled() {
+        Some(Stopped::Cancelled)
+    } else {
+        None
+    };
+
+    if options.verify && report.stopped.is_none() {
+        run.verify(&mut report, &mut on_event).await;
+    }
+
+    report.requests_sent = api.requests_sent() - requests_before;
+    report.rate_limited = run.pacer.rate_limited();
+    report
+}
+
+impl<T: Transport> Run<'_, T> {
+    fn stopped(&self) -> bool {
+        self.cancel.is_cancelled() || self.session_expired.get()
+    }
+
+    /// Runs one API call under the pacing and retry rules.
+    async fn call<R, F, Fut>(&self, op: F) -> Result<R, Failure>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<R, ApiError>>,
+    {
+        let stop = || self.stopped();
+        let on_pause = |pause| self.pauses.borrow_mut().push(pause);
+        match self
+            .pacer
+            .call(self.api.transport(), &stop, &on_pause, op)
+            .await
+        {
+            Ok(value) => Ok(value),
+            Err(CallError::Interrupted) => Err(Failure::Stop),
+            Err(CallError::Api(error)) if error.is_session_expired() => {
+                tracing::info!("session expired during apply; stopping new work");
+                self.session_expired.set(true);
+                Err(Failure::Stop)
+            }
+            Err(CallError::Api(error)) => Err(Failure::Api(error)),
+        }
+    }
+
+    /// Reads an action (or its draft) with its templates inline.
+    async fn read(&self, action_id: &str, draft: bool) -> Result<Action, Failure> {
+        let mut read = self
+            .call(|| async {
+                if draft {
+                    self.api.draft(action_id).await
+                } else {
+                    self.api.action(action_id).await
+                }
+            })
+            .await?;
+        self.inline_templates(&mut read, draft).await?;
+        Ok(read)
+    }
+
+    /// Fetches templates given only as URIs and puts them inline.
+    async fn inline_templates(&self, action: &mut Action, draft: bool) -> Result<(), Failure> {
+        let Some(config) = action.config.as_mut() else {
+            return Ok(());
+        };
+        for file in config.templates_by_uri() {
+            let text = self
+                .call(|| self.api.template(&action.id, file, draft))
+                .await?;
+            config.inline_template(file, text);
+        }
+        Ok(())
+    }
+
+    async fn apply_change(&self, change: &Change) -> Done {
+        if self.stopped() {
+            return Done::outcome(Outcome::NotStarted);
+        }
+        if is_custom_auth(&change.action_id) || is_static(&change.action_id) {
+            return Done::outcome(Outcome::Skipped {
+                reason: "this action's timeout cannot be changed".into(),
+            });
+        }
+        match self.apply_published(change).await {
+            Ok((outcome, action)) => {
+                let (outcome, draft) = match outcome {
+                    Outcome::Applied { new_version, .. } => {
+                        let (draft_outcome, draft) = self.apply_draft(change).await;
+                        (
+                            Outcome::Applied {
+                                new_version,
+                                draft: draft_outcome,
+                            },
+                            draft,
+                        )
+                    }
+                    other => (other, None),
+                };
+                Done {
+                    outcome,
+                    action,
+                    draft,
+                }
+            }
+            Err(Failure::Stop) => Done::outcome(Outcome::NotStarted),
+            Err(Failure::Api(error)) => Done::outcome(Outcome::Failed {
+                reason: error.to_string(),
+            }),
+        }
+    }
+
+    /// The published action's PATCH with the conflict rule. Returns the outcome (with a
+    /// placeholder draft outcome when applied) and the latest read of the action.
+    async fn apply_published(&self, change: &Change) -> Result<(Outcome, Option<Action>), Failure> {
+        let loaded = self.org.action(&change.action_id);
+        let mut current = match loaded {
+            Some(action) if action.timeout() == Some(change.before) => {
+                let mut action = action.clone();
+                self.inline_templates(&mut action, false).await?;
+                action
+            }
+            // Missing, unread config, or loaded state older than the plan: ask Genesys.
+            _ => self.read(&change.action_id, false).await?,
+        };
+
+        let mut conflicts = 0;
+        loop {
+            let remote = current.timeout().unwrap_or(Timeout::Default);
+            if remote == change.after {
+                let outcome = Outcome::Applied {
+                    new_version: current.version,
+                    draft: DraftOutcome::NoDraft,
+                };
+                return Ok((outcome, Some(current)));
+            }
+            if remote != change.before {
+                return Ok((Outcome::Conflict { remote }, Some(current)));
+            }
+            let Some(config) = current.config.as_ref() else {
+                return Err(Failure::Api(ApiError::Decode {
+                    status: 200,
+                    detail: "the action came back without its config".into(),
+                }));
+            };
+
+            let update = UpdateActionInput::for_action(&current, config.with_timeout(change.after));
+            match self
+                .call(|| self.api.patch_action(&change.action_id, &update))
+                .await
+            {
+                Ok(updated) => {
+                    let outcome = Outcome::Applied {
+                        new_version: updated.version,
+                        draft: DraftOutcome::NoDraft,
+                    };
+                    return Ok((outcome, Some(updated)));
+                }
+                Err(Failure::Api(error))
+                    if error.is_version_conflict() && conflicts < self.options.conflict_retries =>
+                {
+                    conflicts += 1;
+                    tracing::debug!(action = %change.action_id, "version conflict; re-reading");
+                    current = self.read(&change.action_id, false).await?;
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+    }
+
+    /// Keeps the draft in step with the published change, by the draft rule.
+    async fn apply_draft(&self, change: &Change) -> (DraftOutcome, Option<Action>) {
+        let Some(loaded) = self.org.draft(&change.action_id) else {
+            return (DraftOutcome::NoDraft, None);
+        };
+        let draft_timeout = loaded.timeout();
+        if !self.options.update_drafts {
+            return match draft_timeout {
+                Some(draft) if draft == change.before => {
+                    (DraftOutcome::SwitchedOff { draft }, None)
+                }
+                Some(draft) if draft != change.after => (DraftOutcome::LeftAlone { draft }, None),
+                _ => (DraftOutcome::AlreadyMatching, None),
+            };
+        }
+
+        let mut current = loaded.clone();
+        let mut conflicts = 0;
+        loop {
+            let step = self.draft_step(change, &mut current).await;
+            match step {
+                Err(Failure::Api(error))
+                    if error.is_version_conflict() && conflicts < self.options.conflict_retries =>
+                {
+                    conflicts += 1;
+                    match self.read(&change.action_id, true).await {
+                        Ok(read) => current = read,
+                        Err(failure) => return (draft_failure(failure), None),
+                    }
+                }
+                Err(failure) => return (draft_failure(failure), None),
+                Ok(done) => return done,
+            }
+        }
+    }
+
+    /// One attempt at the draft: decide by its timeout, and PATCH it when it has the old one.
+    async fn draft_step(
+        &self,
+        change: &Change,
+        current: &mut Action,
+    ) -> Result<(DraftOutcome, Option<Action>), Failure> {
+        if current.config.is_none() {
+            *current = self.read(&change.action_id, true).await?;
+        }
+        let draft = current.timeout().unwrap_or(Timeout::Default);
+        if draft == change.after {
+            return Ok((DraftOutcome::AlreadyMatching, None));
+        }
+        if draft != change.before {
+            return Ok((DraftOutcome::LeftAlone { draft }, None));
+        }
+
+        self.inline_templates(current, true).await?;
+        let config = current
+            .config
+            .as_ref()
+            .map(|c| c.with_timeout(change.after));
+        let update = UpdateActionInput::for_action(current, config.unwrap_or_default());
+        let updated = self
+            .call(|| self.api.patch_draft(&change.action_id, &update))
+            .await?;
+        let outcome = DraftOutcome::Updated {
+            new_version: updated.version,
+        };
+        Ok((outcome, Some(updated)))
+    }
+
+    /// Re-reads the applied actions, 50 per request, and records what Genesys holds.
+    async fn verify(&self, report: &mut ApplyReport, on_event: &mut impl FnMut(ApplyEvent<'_>)) {
+        let applied: Vec<String> = report
+            .results
+            .iter()
+            .filter(|r| r.outcome.is_applied())
+            .map(|r| r.change.action_id.clone())
+            .collect();
+        if applied.is_empty() {
+            return;
+        }
+        on_event(ApplyEvent::Verifying {
+            actions: applied.len(),
+        });
+
+        let mut reads: Vec<Action> = Vec::new();
+        let mut unreadable: Option<String> = None;
+        for chunk in applied.chunks(IDS_PER_REQUEST) {
+            match self.call(|| self.api.actions_by_ids(chunk)).await {
+                Ok(actions) => reads.extend(actions),
+                Err(Failure::Api(error)) => unreadable = Some(error.to_string()),
+                Err(Failure::Stop) => unreadable = Some("the re-read was stopped".into()),
+            }
+        }
+        // A listing that ignores includeConfig gives no timeouts: read those one by one.
+        for read in reads.iter_mut().filter(|a| a.config.is_none()) {
+            if let Ok(single) = self.call(|| self.api.action(&read.id)).await {
+                *read = single;
+            }
+        }
+
+        for result in report.results.iter_mut().filter(|r| r.outcome.is_applied()) {
+            let read = reads.iter().find(|a| a.id == result.change.action_id);
+            result.verification = Some(match read.and_then(Action::timeout) {
+                Some(remote) if remote == result.change.after => Verification::Confirmed,
+                Some(remote)
+                    if result.change.after == Timeout::Default
+                        && remote == result.change.before =>
+                {
+                    Verification::DefaultNotCleared { kept: remote }
+                }
+                Some(remote) => Verification::Mismatch { remote },
+                None => Verification::Unreadable {
+                    reason: unreadable
+                        .clone()
+                        .unwrap_or_else(|| "the action was not returned".into()),
+                },
+            });
+        }
+        for result in &report.results {
+            if let Some(Verification::DefaultNotCleared { kept }) = result.verification {
+                tracing::warn!(action = %result.change.action_id, %kept, "Genesys kept the timeout on a reset to default");
+            }
+        }
+        report
+            .updated_actions
+            .retain(|a| !reads.iter().any(|r| r.id == a.id));
+        report.updated_actions.extend(reads);
+    }
+}
+
+fn draft_failure(failure: Failure) -> DraftOutcome {
+    match failure {
+        Failure::Stop => DraftOutcome::Failed {
+            reason: "stopped before the draft was updated".into(),
+        },
+        Failure::Api(error) => DraftOutcome::Failed {
+            reason: error.to_string(),
+        },
+    }
+}
