@@ -1,8 +1,12 @@
 //! The browser entry point: installs the panic hook and mounts the app.
 
-use leptos::prelude::*;
+mod app;
+mod pages;
+mod session;
+mod storage;
+mod transport;
 
 fn main() {
     console_error_panic_hook::set_once();
-    mount_to_body(|| view! { <h1>"Data Action Timeouts"</h1> });
+    leptos::mount::mount_to_body(app::App);
 }
