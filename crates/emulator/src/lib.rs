@@ -30,7 +30,8 @@ use serde_json::{Map, Value};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use tracing::Level;
 
 pub use crate::config::{ClientCredentials, ClientRedirect, EmulatorConfig, Seed};
 pub use crate::control::{AdminEdit, Control, ControlError, IssuedToken, TimeoutEdit};
@@ -64,7 +65,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), api::gate))
         .layer(middleware::from_fn(control::loopback_only))
         .layer(cors)
-        .layer(TraceLayer::new_for_http())
+        // Injected 5xx answers are deliberate, so the trace layer reports failures at debug
+        // level rather than as errors.
+        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
         .layer(middleware::from_fn(layers::correlation))
         .with_state(state)
 }

@@ -383,3 +383,70 @@ async fn logout_redirects_only_to_a_registered_uri() {
     assert!(page.header("location").is_none());
     assert!(page.text.contains("Signed out"));
 }
+
+#[tokio::test]
+async fn org_and_provider_login_hint_and_prompt_are_accepted_together() {
+    let emulator = emulator();
+    let challenge = challenge(VERIFIER);
+    let mut pairs = authorize_pairs("code", &challenge);
+    pairs.extend([
+        ("org", "acme"),
+        ("provider", "okta"),
+        ("login_hint", "victor.viewer@example.com"),
+        ("prompt", "login"),
+    ]);
+    let reply = emulator
+        .send(request(
+            Method::GET,
+            &format!("/oauth/authorize?{}", query(&pairs)),
+            None,
+            None,
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let viewer = reply.text.find("Sign in as Victor Viewer").unwrap();
+    let admin = reply.text.find("Sign in as Dana Admin").unwrap();
+    assert!(viewer < admin, "the hinted user comes first");
+    assert!(reply.text.contains("name=\"provider\" value=\"okta\""));
+}
+
+#[tokio::test]
+async fn org_without_provider_is_sent_back_as_invalid_request() {
+    let emulator = emulator();
+    let challenge = challenge(VERIFIER);
+    let mut pairs = authorize_pairs("code", &challenge);
+    pairs.push(("org", "acme"));
+    let reply = emulator
+        .send(request(
+            Method::GET,
+            &format!("/oauth/authorize?{}", query(&pairs)),
+            None,
+            None,
+        ))
+        .await;
+    let params = location_params(&reply, '?');
+    assert_eq!(param(&params, "error").as_deref(), Some("invalid_request"));
+}
+
+#[tokio::test]
+async fn an_unsupported_response_type_is_sent_back_to_the_client() {
+    let emulator = emulator();
+    let pairs = [
+        ("client_id", DEMO_BROWSER_CLIENT_ID),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "id_token"),
+    ];
+    let reply = emulator
+        .send(request(
+            Method::GET,
+            &format!("/oauth/authorize?{}", query(&pairs)),
+            None,
+            None,
+        ))
+        .await;
+    let params = location_params(&reply, '?');
+    assert_eq!(
+        param(&params, "error").as_deref(),
+        Some("unsupported_response_type")
+    );
+}
