@@ -30,6 +30,7 @@ pub mod permission;
 pub mod plan;
 pub mod region;
 pub mod suggest;
+pub mod table;
 pub mod timeout;
 pub mod transport;
 pub mod undo;
