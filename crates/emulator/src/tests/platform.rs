@@ -496,3 +496,34 @@ async fn faults_do_not_touch_oauth_or_control_calls() {
         .await;
     assert_eq!(logout.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn tokens_outlive_nothing_when_the_token_ttl_is_zero() {
+    let emulator = Harness::with(EmulatorConfig {
+        token_ttl_seconds: 0,
+        ..EmulatorConfig::default()
+    });
+    let issued = emulator
+        .control()
+        .issue_user_token(crate::seed::ADMIN_USER_ID)
+        .unwrap();
+    assert_eq!(issued.expires_in, 0);
+    emulator
+        .get(&issued.access_token, "/api/v2/users/me")
+        .await
+        .assert_error(401, "credentials.expired");
+}
+
+#[tokio::test]
+async fn the_configured_latency_is_the_starting_fault_setting() {
+    let emulator = Harness::with(EmulatorConfig {
+        latency_ms: 7,
+        ..EmulatorConfig::default()
+    });
+    assert_eq!(emulator.control().faults().latency_ms, 7);
+    let token = emulator.admin_token();
+    assert_eq!(
+        emulator.get(&token, "/api/v2/users/me").await.status,
+        StatusCode::OK
+    );
+}
