@@ -53,7 +53,9 @@ impl Row {
 
     /// The text shown for the integration: its name, or its id when names are unknown.
     pub fn integration_label(&self) -> &str {
-        self.integration_name.as_deref().unwrap_or(&self.integration_id)
+        self.integration_name
+            .as_deref()
+            .unwrap_or(&self.integration_id)
     }
 
     /// Why the timeout cannot be changed, if it cannot.
@@ -81,7 +83,9 @@ pub fn row(org: &LoadedOrg, action: &Action, can_edit: bool) -> Row {
         integration_id: action.integration_id.clone(),
         category: action.category.clone(),
         timeout: action.timeout(),
-        draft: org.draft(&action.id).map(|draft| draft_timeout(action, draft)),
+        draft: org
+            .draft(&action.id)
+            .map(|draft| draft_timeout(action, draft)),
         secure: action.secure,
         classification: classify(action, integration, can_edit),
         version: action.version,
@@ -201,7 +205,11 @@ pub fn select(rows: &[Row], filter: &Filter, sort: Sort) -> Vec<usize> {
     shown.sort_by(|&a, &b| {
         let order = compare(&rows[a], &rows[b], sort.key)
             .then_with(|| rows[a].search_key.cmp(&rows[b].search_key));
-        if sort.descending { order.reverse() } else { order }
+        if sort.descending {
+            order.reverse()
+        } else {
+            order
+        }
     });
     shown
 }
@@ -276,8 +284,10 @@ mod tests {
     }
 
     fn integration(id: &str, name: &str, type_id: &str) -> Integration {
-        serde_json::from_value(json!({ "id": id, "name": name, "integrationType": { "id": type_id } }))
-            .expect("valid integration")
+        serde_json::from_value(
+            json!({ "id": id, "name": name, "integrationType": { "id": type_id } }),
+        )
+        .expect("valid integration")
     }
 
     fn org() -> LoadedOrg {
@@ -308,7 +318,10 @@ mod tests {
         let rows = rows(&org(), true);
 
         assert_eq!(rows[0].integration_name.as_deref(), Some("Web CRM"));
-        assert_eq!(rows[0].draft, Some(DraftTimeout::Differs(Timeout::Explicit(30))));
+        assert_eq!(
+            rows[0].draft,
+            Some(DraftTimeout::Differs(Timeout::Explicit(30)))
+        );
         assert_eq!(rows[1].draft, Some(DraftTimeout::Same));
         assert!(rows[1].classification.function);
         assert_eq!(rows[2].draft, None);
@@ -391,7 +404,10 @@ mod tests {
         assert_eq!(categories(&rows), ["cat-i1", "cat-i2"]);
         assert_eq!(
             integrations(&rows),
-            [("i2".to_string(), "Functions".to_string()), ("i1".to_string(), "Web CRM".to_string())]
+            [
+                ("i2".to_string(), "Functions".to_string()),
+                ("i1".to_string(), "Web CRM".to_string())
+            ]
         );
     }
 }
