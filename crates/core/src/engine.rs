@@ -658,3 +658,468 @@ fn draft_failure(failure: Failure) -> DraftOutcome {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{LoadOptions, load_org};
+    use crate::plan::{Edit, Planner};
+    use crate::testing::{FakeGenesys, Injected, api};
+    use crate::transport::{HttpResponse, Method};
+    use futures::executor::block_on;
+    use serde_json::json;
+
+    /// Numbers small enough that tests do not wait.
+    fn quick() -> ApplyOptions {
+        ApplyOptions {
+            retry: RetryPolicy {
+                rate_per_minute: 60_000,
+                headroom: 0,
+                max_pause: Duration::from_millis(500),
+                rate_limit_backoff: Duration::from_millis(1),
+                server_backoff: Duration::from_millis(1),
+                ..RetryPolicy::default()
+            },
+            ..ApplyOptions::default()
+        }
+    }
+
+    fn load(fake: &FakeGenesys) -> LoadedOrg {
+        block_on(load_org(
+            &api(fake),
+            &LoadOptions::default(),
+            &CancelFlag::new(),
+            |_| {},
+        ))
+        .unwrap()
+    }
+
+    fn plan(org: &LoadedOrg, ids: &[&str], seconds: u8) -> Plan {
+        let edits: Vec<Edit> = ids
+            .iter()
+            .map(|id| Edit {
+                action_id: id.to_string(),
+                timeout: Timeout::Explicit(seconds),
+            })
+            .collect();
+        Planner::new(org, true).plan(&edits)
+    }
+
+    fn run(
+        fake: &FakeGenesys,
+        org: &LoadedOrg,
+        plan: &Plan,
+        options: &ApplyOptions,
+    ) -> ApplyReport {
+        let api = api(fake);
+        block_on(apply(&api, org, plan, options, &CancelFlag::new(), |_| {}))
+    }
+
+    fn three() -> FakeGenesys {
+        FakeGenesys::with_actions(&[("a", Some(20)), ("b", Some(30)), ("c", None)])
+    }
+
+    #[test]
+    fn a_plain_apply_patches_each_action_once_and_verifies_in_one_read() {
+        let fake = three();
+        let org = load(&fake);
+        let log_before = fake.log.borrow().len();
+        let report = run(&fake, &org, &plan(&org, &["a", "b", "c"], 9), &quick());
+
+        assert_eq!(report.counts().applied, 3);
+        assert_eq!(report.requests_sent, 4);
+        assert_eq!(fake.log.borrow().len() - log_before, 4);
+        for id in ["a", "b", "c"] {
+            assert_eq!(fake.timeout_of(id), Some(9));
+            assert_eq!(fake.actions.borrow()[id].config["extra"], json!([1, 2]));
+        }
+        assert!(
+            report
+                .results
+                .iter()
+                .all(|r| r.verification == Some(Verification::Confirmed))
+        );
+        assert_eq!(report.updated_actions.len(), 3);
+    }
+
+    #[test]
+    fn server_errors_are_retried_three_times_in_all() {
+        let fake = three();
+        let org = load(&fake);
+        for _ in 0..2 {
+            fake.inject(
+                Method::Patch,
+                "actions/a",
+                Injected::Respond(HttpResponse::new(503, "")),
+            );
+        }
+        fake.inject(Method::Patch, "actions/b", Injected::Drop);
+        for _ in 0..3 {
+            fake.inject(
+                Method::Patch,
+                "actions/c",
+                Injected::Respond(HttpResponse::new(502, "")),
+            );
+        }
+        let report = run(&fake, &org, &plan(&org, &["a", "b", "c"], 9), &quick());
+
+        assert!(report.results[0].outcome.is_applied());
+        assert!(report.results[1].outcome.is_applied());
+        assert!(matches!(report.results[2].outcome, Outcome::Failed { .. }));
+        assert_eq!(fake.timeout_of("c"), None);
+        assert_eq!(fake.requests(Method::Patch), 3 + 2 + 3);
+    }
+
+    #[test]
+    fn a_501_or_a_400_is_not_retried() {
+        let fake = three();
+        let org = load(&fake);
+        fake.inject(
+            Method::Patch,
+            "actions/a",
+            Injected::Respond(HttpResponse::new(501, "")),
+        );
+        fake.inject(
+            Method::Patch,
+            "actions/b",
+            Injected::Respond(HttpResponse::new(
+                400,
+                r#"{"message":"timeoutSeconds is invalid"}"#,
+            )),
+        );
+        let report = run(&fake, &org, &plan(&org, &["a", "b"], 9), &quick());
+        assert_eq!(report.counts().failed, 2);
+        assert_eq!(fake.requests(Method::Patch), 2);
+        assert_eq!(
+            report.results[1].outcome,
+            Outcome::Failed {
+                reason: "Genesys answered 400: timeoutSeconds is invalid".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_429_pauses_every_worker_before_anyone_sends_again() {
+        let fake = FakeGenesys::with_actions(&[
+            ("a", Some(20)),
+            ("b", Some(20)),
+            ("c", Some(20)),
+            ("d", Some(20)),
+        ]);
+        let org = load(&fake);
+        let mut options = quick();
+        options.retry.rate_limit_backoff = Duration::from_millis(150);
+        options.verify = false;
+        fake.inject(
+            Method::Patch,
+            "actions/a",
+            Injected::Respond(HttpResponse::new(429, "")),
+        );
+
+        let api = api(&fake);
+        let mut pauses = Vec::new();
+        let started = web_time::Instant::now();
+        let report = block_on(apply(
+            &api,
+            &org,
+            &plan(&org, &["a", "b", "c", "d"], 9),
+            &options,
+            &CancelFlag::new(),
+            |event| {
+                if let ApplyEvent::RateLimited { pause } = event {
+                    pauses.push(pause);
+                }
+            },
+        ));
+
+        assert_eq!(report.counts().applied, 4);
+        assert_eq!(report.rate_limited, 1);
+        assert_eq!(pauses, vec![Duration::from_millis(150)]);
+        // Every PATCH after the refused one waited for the pause: a lower bound, not a speed
+        // requirement.
+        assert!(started.elapsed() >= Duration::from_millis(150));
+        assert_eq!(fake.requests(Method::Patch), 5);
+    }
+
+    #[test]
+    fn retry_after_is_obeyed_but_capped() {
+        let fake = three();
+        let org = load(&fake);
+        let mut options = quick();
+        options.retry.max_pause = Duration::from_millis(20);
+        fake.inject(
+            Method::Patch,
+            "actions/a",
+            Injected::Respond(HttpResponse::new(429, "").with_header("Retry-After", "3600")),
+        );
+        let mut pauses = Vec::new();
+        let api = api(&fake);
+        let report = block_on(apply(
+            &api,
+            &org,
+            &plan(&org, &["a"], 9),
+            &options,
+            &CancelFlag::new(),
+            |event| {
+                if let ApplyEvent::RateLimited { pause } = event {
+                    pauses.push(pause);
+                }
+            },
+        ));
+        assert!(report.results[0].outcome.is_applied());
+        assert_eq!(pauses, vec![Duration::from_millis(20)]);
+    }
+
+    #[test]
+    fn a_conflict_with_the_same_timeout_retries_with_the_reread_config() {
+        let fake = three();
+        let org = load(&fake);
+        // A colleague edits another field of `a` just before our PATCH arrives.
+        *fake.before_patch.borrow_mut() = Some(Box::new(|fake, id| {
+            let mut actions = fake.actions.borrow_mut();
+            let stored = actions.get_mut(id).unwrap();
+            if stored.version == 1 {
+                stored.config["response"]["successTemplate"] = json!("edited");
+                stored.version = 2;
+            }
+        }));
+        let report = run(&fake, &org, &plan(&org, &["a"], 9), &quick());
+
+        assert_eq!(
+            report.results[0].outcome,
+            Outcome::Applied {
+                new_version: 3,
+                draft: DraftOutcome::NoDraft
+            }
+        );
+        let stored = fake.actions.borrow()["a"].config.clone();
+        assert_eq!(stored["response"]["successTemplate"], json!("edited"));
+        assert_eq!(stored["timeoutSeconds"], json!(9));
+    }
+
+    #[test]
+    fn a_conflict_with_another_timeout_stops_with_the_remote_value() {
+        let fake = three();
+        let org = load(&fake);
+        {
+            let mut actions = fake.actions.borrow_mut();
+            let stored = actions.get_mut("a").unwrap();
+            stored.config["timeoutSeconds"] = json!(45);
+            stored.version = 2;
+        }
+        let report = run(&fake, &org, &plan(&org, &["a"], 9), &quick());
+        assert_eq!(
+            report.results[0].outcome,
+            Outcome::Conflict {
+                remote: Timeout::Explicit(45)
+            }
+        );
+        assert_eq!(fake.timeout_of("a"), Some(45));
+        assert_eq!(
+            report.overwrite_conflicts_plan().changes[0].before,
+            Timeout::Explicit(45)
+        );
+    }
+
+    #[test]
+    fn endless_conflicts_give_up_after_three_rereads() {
+        let fake = three();
+        let org = load(&fake);
+        *fake.before_patch.borrow_mut() = Some(Box::new(|fake, id| {
+            fake.actions.borrow_mut().get_mut(id).unwrap().version += 1;
+        }));
+        let report = run(&fake, &org, &plan(&org, &["a"], 9), &quick());
+        assert!(matches!(report.results[0].outcome, Outcome::Failed { .. }));
+        assert_eq!(fake.requests(Method::Patch), 4);
+    }
+
+    #[test]
+    fn a_dropped_patch_that_took_effect_is_recognised_as_applied() {
+        let fake = three();
+        let org = load(&fake);
+        fake.inject(Method::Patch, "actions/a", Injected::ServeThenDrop);
+        let report = run(&fake, &org, &plan(&org, &["a"], 9), &quick());
+        assert!(
+            report.results[0].outcome.is_applied(),
+            "{:?}",
+            report.results[0]
+        );
+        assert_eq!(fake.timeout_of("a"), Some(9));
+        assert_eq!(fake.actions.borrow()["a"].version, 2);
+    }
+
+    #[test]
+    fn a_401_stops_new_work_and_keeps_the_rest_for_resuming() {
+        let fake = FakeGenesys::with_actions(&[
+            ("a", Some(20)),
+            ("b", Some(20)),
+            ("c", Some(20)),
+            ("d", Some(20)),
+        ]);
+        let org = load(&fake);
+        let mut options = quick();
+        options.concurrency = 1;
+        fake.inject(
+            Method::Patch,
+            "actions/b",
+            Injected::Respond(HttpResponse::new(401, "")),
+        );
+        let report = run(&fake, &org, &plan(&org, &["a", "b", "c", "d"], 9), &options);
+
+        assert_eq!(report.stopped, Some(Stopped::SessionExpired));
+        let outcomes: Vec<bool> = report
+            .results
+            .iter()
+            .map(|r| r.outcome.is_applied())
+            .collect();
+        assert_eq!(outcomes, vec![true, false, false, false]);
+        assert_eq!(fake.requests(Method::Patch), 2);
+        let unfinished = report.unfinished_plan();
+        assert_eq!(unfinished.changes.len(), 3);
+
+        let resumed = run(&fake, &org, &unfinished, &options);
+        assert_eq!(resumed.counts().applied, 3);
+        assert!(
+            ["a", "b", "c", "d"]
+                .iter()
+                .all(|id| fake.timeout_of(id) == Some(9))
+        );
+    }
+
+    #[test]
+    fn a_cancelled_apply_sends_nothing() {
+        let fake = three();
+        let org = load(&fake);
+        let cancel = CancelFlag::new();
+        cancel.cancel();
+        let api = api(&fake);
+        let report = block_on(apply(
+            &api,
+            &org,
+            &plan(&org, &["a", "b"], 9),
+            &quick(),
+            &cancel,
+            |_| {},
+        ));
+        assert_eq!(report.stopped, Some(Stopped::Cancelled));
+        assert_eq!(report.counts().not_started, 2);
+        assert_eq!(report.requests_sent, 0);
+    }
+
+    #[test]
+    fn drafts_follow_only_when_they_had_the_old_timeout() {
+        let fake = three();
+        fake.add_draft("a", Some(20));
+        fake.add_draft("b", Some(50));
+        let org = load(&fake);
+        let report = run(&fake, &org, &plan(&org, &["a", "b"], 9), &quick());
+        assert_eq!(
+            report.results[0].outcome,
+            Outcome::Applied {
+                new_version: 2,
+                draft: DraftOutcome::Updated { new_version: 2 }
+            }
+        );
+        assert_eq!(
+            report.results[1].outcome,
+            Outcome::Applied {
+                new_version: 2,
+                draft: DraftOutcome::LeftAlone {
+                    draft: Timeout::Explicit(50)
+                }
+            }
+        );
+        assert_eq!(fake.drafts.borrow()["a"].config["timeoutSeconds"], json!(9));
+        assert_eq!(
+            fake.drafts.borrow()["b"].config["timeoutSeconds"],
+            json!(50)
+        );
+        assert_eq!(report.updated_drafts.len(), 1);
+    }
+
+    #[test]
+    fn a_reset_that_is_not_cleared_offers_an_explicit_sixty() {
+        let fake = three();
+        let org = load(&fake);
+        // Genesys keeps the old value when the field is omitted.
+        *fake.before_patch.borrow_mut() = Some(Box::new(|fake, id| {
+            fake.actions.borrow_mut().get_mut(id).unwrap().name = format!("patched {id}");
+        }));
+        let edits = [Edit {
+            action_id: "a".into(),
+            timeout: Timeout::Default,
+        }];
+        let plan = Planner::new(&org, true).plan(&edits);
+        let api = api(&fake);
+        let report = block_on(apply(
+            &api,
+            &org,
+            &plan,
+            &quick(),
+            &CancelFlag::new(),
+            |event| {
+                if let ApplyEvent::Verifying { .. } = event {
+                    fake.actions.borrow_mut().get_mut("a").unwrap().config["timeoutSeconds"] =
+                        json!(20);
+                }
+            },
+        ));
+        assert_eq!(
+            report.results[0].verification,
+            Some(Verification::DefaultNotCleared {
+                kept: Timeout::Explicit(20)
+            })
+        );
+        let sixty = report.explicit_sixty_plan();
+        assert_eq!(sixty.changes[0].after, Timeout::Explicit(60));
+        assert_eq!(sixty.changes[0].before, Timeout::Explicit(20));
+    }
+
+    #[test]
+    fn templates_given_by_uri_are_inlined_before_the_write() {
+        let fake = three();
+        {
+            let mut actions = fake.actions.borrow_mut();
+            let stored = actions.get_mut("a").unwrap();
+            stored.config["response"] = json!({"successTemplateUri": "/api/v2/integrations/actions/a/templates/successtemplate.vm"});
+        }
+        let org = load(&fake);
+        let report = run(&fake, &org, &plan(&org, &["a"], 9), &quick());
+        assert!(report.results[0].outcome.is_applied());
+        let stored = fake.actions.borrow()["a"].config.clone();
+        assert_eq!(
+            stored["response"],
+            json!({"successTemplate": "template successtemplate.vm"})
+        );
+        assert!(
+            fake.log
+                .borrow()
+                .iter()
+                .any(|l| l.contains("templates/successtemplate.vm"))
+        );
+    }
+
+    #[test]
+    fn rerunning_a_finished_plan_from_stale_state_changes_nothing() {
+        let fake = three();
+        let org = load(&fake);
+        let plan = plan(&org, &["a"], 9);
+        let first = run(&fake, &org, &plan, &quick());
+        assert!(first.results[0].outcome.is_applied());
+
+        // The loaded state still says version 1: the PATCH is refused as stale, the re-read
+        // finds the target already in place, and the change counts as applied.
+        let again = run(&fake, &org, &plan, &quick());
+        assert!(again.results[0].outcome.is_applied());
+        assert_eq!(fake.requests(Method::Patch), 2);
+        assert_eq!(fake.actions.borrow()["a"].version, 2);
+        assert_eq!(fake.timeout_of("a"), Some(9));
+    }
+
+    #[test]
+    fn the_rate_limit_floor_counts_only_what_exceeds_the_budget() {
+        assert_eq!(rate_limit_floor(600, 300), Duration::from_secs(60));
+        assert_eq!(rate_limit_floor(200, 300), Duration::ZERO);
+        assert_eq!(rate_limit_floor(301, 60), Duration::from_secs(241));
+    }
+}

@@ -36,3 +36,6 @@ pub mod transport;
 pub mod undo;
 
 pub mod retry;
+
+#[cfg(test)]
+mod testing;

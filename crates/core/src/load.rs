@@ -378,3 +378,131 @@ async fn fill_missing_configs<T: Transport>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{FakeGenesys, Injected, api};
+    use crate::transport::{HttpResponse, Method};
+    use futures::executor::block_on;
+
+    fn many(count: usize) -> FakeGenesys {
+        let ids: Vec<String> = (0..count).map(|i| format!("a{i:04}")).collect();
+        let spec: Vec<(&str, Option<u8>)> = ids.iter().map(|id| (id.as_str(), Some(10))).collect();
+        FakeGenesys::with_actions(&spec)
+    }
+
+    #[test]
+    fn every_page_is_read_once_with_progress_to_the_end() {
+        let fake = many(250);
+        fake.add_draft("a0001", Some(10));
+        let mut progress = Vec::new();
+        let mut shown = 0;
+        let org = block_on(load_org(
+            &api(&fake),
+            &LoadOptions::default(),
+            &CancelFlag::new(),
+            |event| match event {
+                LoadEvent::Progress { done, total } => progress.push((done, total)),
+                LoadEvent::Actions(actions) => shown += actions.len(),
+                LoadEvent::RateLimited { .. } => {}
+            },
+        ))
+        .unwrap();
+
+        assert_eq!(org.actions().len(), 250);
+        assert_eq!(shown, 250);
+        assert_eq!(org.drafts().len(), 1);
+        assert_eq!(progress.last(), Some(&(5, 5)));
+        assert_eq!(fake.requests(Method::Get), 5);
+        assert_eq!(org.actions()[0].id, "a0000");
+        assert_eq!(org.actions()[249].id, "a0249");
+    }
+
+    #[test]
+    fn actions_listed_without_config_are_read_one_by_one() {
+        let fake = many(3);
+        fake.list_without_config.set(true);
+        let org = block_on(load_org(
+            &api(&fake),
+            &LoadOptions::default(),
+            &CancelFlag::new(),
+            |_| {},
+        ))
+        .unwrap();
+        assert!(
+            org.actions()
+                .iter()
+                .all(|a| a.timeout() == Some(crate::timeout::Timeout::Explicit(10)))
+        );
+        assert_eq!(fake.requests(Method::Get), 3 + 3);
+    }
+
+    #[test]
+    fn a_forbidden_integration_listing_still_loads_the_actions() {
+        let fake = many(2);
+        fake.inject(
+            Method::Get,
+            "integrations",
+            Injected::Respond(HttpResponse::new(
+                403,
+                r#"{"code":"missing.any.permissions"}"#,
+            )),
+        );
+        let org = block_on(load_org(
+            &api(&fake),
+            &LoadOptions::default(),
+            &CancelFlag::new(),
+            |_| {},
+        ))
+        .unwrap();
+        assert!(org.integrations_forbidden);
+        assert_eq!(org.actions().len(), 2);
+    }
+
+    #[test]
+    fn a_failed_load_says_why() {
+        let fake = many(2);
+        fake.inject(
+            Method::Get,
+            "integrations/actions",
+            Injected::Respond(HttpResponse::new(401, "{}")),
+        );
+        let error = block_on(load_org(
+            &api(&fake),
+            &LoadOptions::default(),
+            &CancelFlag::new(),
+            |_| {},
+        ))
+        .unwrap_err();
+        assert!(error.api_error().is_some_and(ApiError::is_session_expired));
+
+        let cancel = CancelFlag::new();
+        cancel.cancel();
+        let error = block_on(load_org(
+            &api(&fake),
+            &LoadOptions::default(),
+            &cancel,
+            |_| {},
+        ))
+        .unwrap_err();
+        assert_eq!(error, LoadError::Cancelled);
+    }
+
+    #[test]
+    fn updated_actions_replace_their_loaded_copies() {
+        let fake = many(2);
+        let mut org = block_on(load_org(
+            &api(&fake),
+            &LoadOptions::default(),
+            &CancelFlag::new(),
+            |_| {},
+        ))
+        .unwrap();
+        let mut newer = org.action("a0001").unwrap().clone();
+        newer.version = 9;
+        org.update_actions([newer]);
+        assert_eq!(org.action("a0001").unwrap().version, 9);
+        assert_eq!(org.actions().len(), 2);
+    }
+}
