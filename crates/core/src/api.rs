@@ -15,7 +15,8 @@ use web_time::Instant;
 
 use crate::auth::AccessToken;
 use crate::model::{
-    Action, ErrorBody, Integration, Listing, TemplateFile, TokenInfo, UpdateActionInput, UserMe,
+    Action, AuditEntry, Dependency, ErrorBody, Integration, Limit, Listing, TemplateFile,
+    TestExecutionResult, TokenInfo, UpdateActionInput, UserMe,
 };
 use crate::region::Environment;
 use crate::transport::{HttpRequest, HttpResponse, Method, Transport, TransportError};
@@ -434,6 +435,83 @@ impl<T: Transport> Api<T> {
         let request = self.request(Method::Patch, &path).json_body(body);
         self.send_json(request).await
     }
+
+    /// `POST /api/v2/analytics/actions/aggregates/query` with a body from
+    /// [`crate::latency::query_body`]; the raw response for [`crate::latency::parse_response`].
+    pub async fn action_aggregates(
+        &self,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, ApiError> {
+        let request = self
+            .request(Method::Post, "analytics/actions/aggregates/query")
+            .json_body(body.to_string());
+        self.send_json(request).await
+    }
+
+    /// The flows that use an action (`DATAACTION` dependency tracking), first 100.
+    pub async fn dependencies(&self, action_id: &str) -> Result<Vec<Dependency>, ApiError> {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("id", action_id)
+            .append_pair("objectType", "DATAACTION")
+            .append_pair("pageSize", "100")
+            .finish();
+        let path = format!("architect/dependencytracking/consumingresources?{query}");
+        let listing: Listing<Dependency> = self.send_json(self.request(Method::Get, &path)).await?;
+        Ok(listing.entities)
+    }
+
+    /// The organisation's limits in a namespace (such as `integrations`). The response shape
+    /// is unconfirmed: a `limits` or `entities` list, or a bare list, are all read.
+    pub async fn org_limits(&self, namespace: &str) -> Result<Vec<Limit>, ApiError> {
+        let path = format!(
+            "organizations/limits/namespaces/{}",
+            utf8_percent_encode(namespace, SEGMENT)
+        );
+        let body: serde_json::Value = self.send_json(self.request(Method::Get, &path)).await?;
+        let list = body
+            .get("limits")
+            .or_else(|| body.get("entities"))
+            .unwrap_or(&body)
+            .clone();
+        serde_json::from_value(list).map_err(|e| ApiError::Decode {
+            status: 200,
+            detail: e.to_string(),
+        })
+    }
+
+    /// Recent audit records of an action and its draft (`Integrations` service), newest first.
+    pub async fn action_history(
+        &self,
+        action_id: &str,
+        interval: &str,
+    ) -> Result<Vec<AuditEntry>, ApiError> {
+        let body = serde_json::json!({
+            "interval": interval,
+            "serviceName": "Integrations",
+            "filters": [{"property": "EntityId", "value": action_id}],
+            "sort": [{"name": "Timestamp", "sortOrder": "descending"}],
+            "pageNumber": 1,
+            "pageSize": 100,
+        });
+        let request = self
+            .request(Method::Post, "audits/query/realtime?expand=user")
+            .json_body(body.to_string());
+        let listing: Listing<AuditEntry> = self.send_json(request).await?;
+        Ok(listing.entities)
+    }
+
+    /// `POST /api/v2/integrations/actions/{id}/test`: really calls the outside service.
+    pub async fn test_action(
+        &self,
+        action_id: &str,
+        input: &serde_json::Value,
+    ) -> Result<TestExecutionResult, ApiError> {
+        let path = format!("{}/test", action_path(action_id));
+        let request = self
+            .request(Method::Post, &path)
+            .json_body(input.to_string());
+        self.send_json(request).await
+    }
 }
 
 fn action_path(action_id: &str) -> String {
@@ -519,6 +597,72 @@ mod tests {
         assert!(url.contains("ids=id0%2Cid1%2C"));
         assert!(url.contains("%2Cid49&"));
         assert!(!url.contains("id50"));
+    }
+
+    #[test]
+    fn tuning_requests_go_to_their_documented_paths() {
+        let api = api(vec![
+            HttpResponse::new(200, r#"{"results":[]}"#),
+            HttpResponse::new(
+                200,
+                r#"{"entities":[{"id":"f","name":"Main IVR","type":"INBOUNDCALLFLOW"}]}"#,
+            ),
+            HttpResponse::new(
+                200,
+                r#"{"limits":[{"key":"actions.concurrent.executions.max","value":50}]}"#,
+            ),
+            HttpResponse::new(200, r#"{"entities":[]}"#),
+            HttpResponse::new(200, r#"{"success":true,"finalResult":{"x":1}}"#),
+        ]);
+        let body = crate::latency::query_body(&["a".to_string()], "x/y");
+        futures::executor::block_on(api.action_aggregates(&body)).unwrap();
+        let flows = futures::executor::block_on(api.dependencies("a b")).unwrap();
+        assert_eq!(flows[0].kind.as_deref(), Some("INBOUNDCALLFLOW"));
+        let limits = futures::executor::block_on(api.org_limits("integrations")).unwrap();
+        assert_eq!(limits[0].value, Some(50.0));
+        futures::executor::block_on(api.action_history("a", "x/y")).unwrap();
+        let test =
+            futures::executor::block_on(api.test_action("a", &serde_json::json!({"phone": "1"})))
+                .unwrap();
+        assert!(test.success);
+
+        let sent = api.transport().sent.borrow();
+        let urls: Vec<(&str, &str)> = sent
+            .iter()
+            .map(|r| (r.method.as_str(), r.url.as_str()))
+            .collect();
+        assert_eq!(
+            urls,
+            vec![
+                (
+                    "POST",
+                    "https://api.mypurecloud.ie/api/v2/analytics/actions/aggregates/query"
+                ),
+                (
+                    "GET",
+                    "https://api.mypurecloud.ie/api/v2/architect/dependencytracking/consumingresources?id=a+b&objectType=DATAACTION&pageSize=100"
+                ),
+                (
+                    "GET",
+                    "https://api.mypurecloud.ie/api/v2/organizations/limits/namespaces/integrations"
+                ),
+                (
+                    "POST",
+                    "https://api.mypurecloud.ie/api/v2/audits/query/realtime?expand=user"
+                ),
+                (
+                    "POST",
+                    "https://api.mypurecloud.ie/api/v2/integrations/actions/a/test"
+                ),
+            ]
+        );
+        let audit: serde_json::Value =
+            serde_json::from_str(sent[3].body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            audit["filters"][0],
+            serde_json::json!({"property": "EntityId", "value": "a"})
+        );
+        assert_eq!(audit["serviceName"], "Integrations");
     }
 
     #[test]

@@ -261,6 +261,28 @@ pub fn rate_limit_floor(requests: usize, rate_per_minute: u32) -> Duration {
     Duration::from_secs_f64(over * 60.0 / f64::from(rate_per_minute.max(1)))
 }
 
+/// How long an apply of `plan` is likely to take at least, from the rate limit alone: one
+/// PATCH per change, one per draft that follows, and the verification reads. The app compares
+/// it with the token's remaining life before starting. A budget already partly used by the
+/// session makes the real time longer.
+pub fn estimated_duration(plan: &Plan, options: &ApplyOptions) -> Duration {
+    let drafts = plan
+        .changes
+        .iter()
+        .filter(|c| {
+            c.warnings
+                .contains(&crate::plan::Warning::DraftWillBeUpdated)
+        })
+        .count();
+    let verification = if options.verify {
+        plan.changes.len().div_ceil(IDS_PER_REQUEST)
+    } else {
+        0
+    };
+    let requests = plan.changes.len() + drafts + verification;
+    rate_limit_floor(requests, options.retry.rate_per_minute)
+}
+
 /// Shared by the changes in flight.
 struct Run<'a, T> {
     api: &'a Api<T>,
@@ -1114,6 +1136,32 @@ mod tests {
         assert_eq!(fake.requests(Method::Patch), 2);
         assert_eq!(fake.actions.borrow()["a"].version, 2);
         assert_eq!(fake.timeout_of("a"), Some(9));
+    }
+
+    #[test]
+    fn the_estimate_counts_patches_drafts_and_rereads() {
+        let change = |warnings| Change {
+            action_id: "a".into(),
+            action_name: "a".into(),
+            before: Timeout::Explicit(5),
+            after: Timeout::Explicit(6),
+            warnings,
+        };
+        let mut changes = vec![change(Vec::new()); 400];
+        changes.extend(vec![
+            change(vec![crate::plan::Warning::DraftWillBeUpdated]);
+            100
+        ]);
+        let plan = Plan {
+            changes,
+            skipped: Vec::new(),
+        };
+        // 500 PATCHes + 100 draft PATCHes + 10 re-reads = 610 requests: 310 over the budget
+        // of 300, at 5 per second.
+        assert_eq!(
+            estimated_duration(&plan, &ApplyOptions::default()),
+            Duration::from_secs(62)
+        );
     }
 
     #[test]

@@ -149,7 +149,7 @@ pub fn now_rfc3339() -> String {
 }
 
 /// Formats seconds since 1970 as RFC 3339 UTC (the civil-from-days algorithm).
-fn rfc3339(unix_seconds: u64) -> String {
+pub fn rfc3339(unix_seconds: u64) -> String {
     let days = (unix_seconds / 86_400) as i64;
     let rest = unix_seconds % 86_400;
     let z = days + 719_468;

@@ -24,6 +24,7 @@ pub mod classify;
 pub mod config;
 pub mod engine;
 pub mod files;
+pub mod latency;
 pub mod load;
 pub mod model;
 pub mod permission;

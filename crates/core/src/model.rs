@@ -301,6 +301,97 @@ pub struct ErrorBody {
     pub message_params: BTreeMap<String, String>,
 }
 
+/// A flow (or other resource) that uses an action, from Architect dependency tracking.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dependency {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The resource type, such as `INBOUNDCALLFLOW`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// The version that uses the action (a string or number on the wire).
+    #[serde(default)]
+    pub version: Option<Value>,
+    #[serde(default)]
+    pub deleted: Option<bool>,
+}
+
+/// One organisation limit (`key`, `namespace`, `value`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limit {
+    pub key: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub value: Option<f64>,
+}
+
+/// One audit record (the fields the history shows).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub event_date: Option<String>,
+    #[serde(default)]
+    pub user: Option<NamedEntity>,
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub entity_type: Option<String>,
+    #[serde(default)]
+    pub entity: Option<NamedEntity>,
+    #[serde(default)]
+    pub property_changes: Vec<PropertyChange>,
+}
+
+/// A changed property of an audit record, with its old and new values as text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PropertyChange {
+    #[serde(default)]
+    pub property: String,
+    #[serde(default)]
+    pub old_values: Vec<String>,
+    #[serde(default)]
+    pub new_values: Vec<String>,
+}
+
+impl AuditEntry {
+    /// The old and new timeout when the record carries them (a property ending in
+    /// `timeoutSeconds`; an empty value reads as the default).
+    pub fn timeout_change(&self) -> Option<(Timeout, Timeout)> {
+        let change = self
+            .property_changes
+            .iter()
+            .find(|c| c.property.ends_with("timeoutSeconds"))?;
+        let read = |values: &[String]| match values.first().map(|v| v.trim()) {
+            None | Some("") => Some(Timeout::Default),
+            Some(text) => Timeout::parse_input(text).ok(),
+        };
+        Some((read(&change.old_values)?, read(&change.new_values)?))
+    }
+}
+
+/// The result of `POST .../{actionId}/test`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestExecutionResult {
+    #[serde(default)]
+    pub success: bool,
+    #[serde(default)]
+    pub error: Option<ErrorBody>,
+    #[serde(default)]
+    pub final_result: Option<Value>,
+    #[serde(default)]
+    pub operations: Vec<Value>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,6 +480,16 @@ mod tests {
         let authorization = me.authorization.unwrap();
         assert_eq!(authorization.permissions, vec!["a:b:c"]);
         assert_eq!(authorization.permission_policies[0].action_set, vec!["*"]);
+
+        let audit: AuditEntry = serde_json::from_value(json!({
+            "id": "e", "propertyChanges": [
+                {"property": "config.timeoutSeconds", "oldValues": ["20"], "newValues": []}]
+        }))
+        .unwrap();
+        assert_eq!(
+            audit.timeout_change(),
+            Some((Timeout::Explicit(20), Timeout::Default))
+        );
 
         let token: TokenInfo = serde_json::from_value(
             json!({"organization": {"id": "o"}, "OAuthClient": {"id": "c"}}),
