@@ -257,9 +257,13 @@ impl<T: Transport> Api<T> {
     }
 
     fn request(&self, method: Method, path: &str) -> HttpRequest {
+        self.request_accepting(method, path, "application/json")
+    }
+
+    fn request_accepting(&self, method: Method, path: &str, accept: &str) -> HttpRequest {
         HttpRequest::new(method, self.url(path))
             .header("Authorization", format!("Bearer {}", self.token))
-            .header("Accept", "application/json")
+            .header("Accept", accept)
     }
 
     /// Sends a request and returns the successful response, or the error it became.
@@ -392,16 +396,8 @@ impl<T: Transport> Api<T> {
             action_path(action_id),
             file.file_name()
         );
-        let request = self.request(Method::Get, &path);
-        let mut request = HttpRequest {
-            headers: request
-                .headers
-                .into_iter()
-                .filter(|(name, _)| name != "Accept")
-                .collect(),
-            ..request
-        };
-        request.headers.push(("Accept".into(), "*/*".into()));
+        // Templates are Velocity text, not JSON.
+        let request = self.request_accepting(Method::Get, &path, "*/*");
         Ok(self.send(request).await?.body)
     }
 

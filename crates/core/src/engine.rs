@@ -522,11 +522,14 @@ impl<T: Transport> Run<'_, T> {
                 .call(|| self.api.patch_action(&change.action_id, &update))
                 .await
             {
-                Ok(updated) => {
+                Ok(mut updated) => {
                     let outcome = Outcome::Applied {
                         new_version: updated.version,
                         draft: DraftOutcome::NoDraft,
                     };
+                    // Keep what was written when the answer leaves the config out, so the
+                    // loaded state stays usable for the next edit.
+                    updated.config.get_or_insert(update.config);
                     return Ok((outcome, Some(updated)));
                 }
                 Err(Failure::Api(error))
@@ -600,9 +603,10 @@ impl<T: Transport> Run<'_, T> {
             .as_ref()
             .map(|c| c.with_timeout(change.after));
         let update = UpdateActionInput::for_action(current, config.unwrap_or_default());
-        let updated = self
+        let mut updated = self
             .call(|| self.api.patch_draft(&change.action_id, &update))
             .await?;
+        updated.config.get_or_insert(update.config);
         let outcome = DraftOutcome::Updated {
             new_version: updated.version,
         };

@@ -10,8 +10,10 @@
 //! - [`auth`]: PKCE, `state`, sign-in and sign-out URLs, callback parsing;
 //! - [`transport`] and [`api`]: the HTTP seam and the typed Genesys client on top of it;
 //! - [`model`], [`permission`], [`classify`], [`timeout`]: what the API returns and what it means;
-//! - [`load`]: reading the whole organisation with progress;
-//! - [`suggest`], [`plan`], [`engine`], [`undo`]: deciding, applying and taking back changes;
+//! - [`retry`]: pacing under the rate limit and retrying, shared by every bulk read and write;
+//! - [`load`] and [`table`]: reading the whole organisation with progress, and the table over it;
+//! - [`latency`] and [`suggest`]: measured latency and the timeout it suggests;
+//! - [`plan`], [`engine`], [`undo`]: deciding, applying and taking back changes;
 //! - [`files`]: snapshots and spreadsheets in and out.
 //!
 //! Invariant: nothing this crate exports or stores holds an action's full config, because
@@ -30,13 +32,12 @@ pub mod model;
 pub mod permission;
 pub mod plan;
 pub mod region;
+pub mod retry;
 pub mod suggest;
 pub mod table;
 pub mod timeout;
 pub mod transport;
 pub mod undo;
-
-pub mod retry;
 
 #[cfg(test)]
 mod testing;

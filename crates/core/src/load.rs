@@ -347,7 +347,8 @@ async fn fill_missing_configs<T: Transport>(
 
     let total =
         total + u32::try_from(missing_actions.len() + missing_drafts.len()).unwrap_or(u32::MAX);
-    let on_pause = |_pause: Duration| {};
+    let paused = std::cell::Cell::new(None);
+    let on_pause = |pause| paused.set(Some(pause));
     let reads = missing_actions
         .into_iter()
         .map(|id| (false, id))
@@ -366,6 +367,7 @@ async fn fill_missing_configs<T: Transport>(
         });
     let mut reads = stream::iter(reads).buffer_unordered(options.concurrency.max(1));
     while let Some((is_draft, result)) = reads.next().await {
+        report_pause(&paused, on_event);
         let read = result?;
         done += 1;
         if is_draft {

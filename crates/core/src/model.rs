@@ -13,7 +13,10 @@ use serde_json::{Map, Value};
 use crate::timeout::Timeout;
 
 /// A data action, published or draft (Genesys uses one model for both).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// It is deliberately not `Serialize`: it holds the full config, which must never be stored
+/// or exported (see [`crate::files`] for what may be).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Action {
     pub id: String,
@@ -27,9 +30,9 @@ pub struct Action {
     pub version: u64,
     #[serde(default)]
     pub secure: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub config: Option<ActionConfig>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub self_uri: Option<String>,
 }
 
