@@ -267,6 +267,17 @@ async fn a_listing_without_config_is_completed_by_single_reads() {
             Some(stored_timeout(&setup.stored(&action.id)))
         );
     }
+
+    // The verification re-read falls back to single reads too.
+    let ids: Vec<String> = plain_actions(&org, 8)
+        .iter()
+        .take(2)
+        .map(|a| a.id.clone())
+        .collect();
+    let report = run(&api, &org, &plan_for(&org, &ids, Timeout::Explicit(8))).await;
+    for result in &report.results {
+        assert_eq!(result.verification, Some(Verification::Confirmed));
+    }
     setup.shutdown().await;
 }
 
