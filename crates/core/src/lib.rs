@@ -32,6 +32,7 @@ pub mod model;
 pub mod permission;
 pub mod plan;
 pub mod region;
+pub mod resilient;
 pub mod retry;
 pub mod suggest;
 pub mod table;
