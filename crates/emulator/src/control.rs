@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::api::View;
+use crate::audit::{Actor, AuditAction, AuditEntity, Change};
 use crate::faults::Faults;
 use crate::model::{ActionBody, StoredAction};
 use crate::quirks::Quirk;
@@ -219,13 +220,26 @@ impl Control {
     }
 
     /// Changes a published action as another admin would; returns its new version.
+    /// The edit is audited as an `Update` of the `Action` by [`crate::audit::OTHER_ADMIN_ID`].
     pub fn edit_action(&self, action_id: &str, edit: &AdminEdit) -> Result<u64, ControlError> {
         let mut org = self.state.org();
         let action = org
             .action_mut(action_id)
             .ok_or_else(|| ControlError::UnknownAction(action_id.to_owned()))?;
+        let before = action.published.clone();
         edit.apply(&mut action.published);
-        Ok(action.published.version)
+        let after = action.published.clone();
+        org.audit(
+            Actor::other_admin(),
+            Change {
+                action: AuditAction::Update,
+                entity_type: AuditEntity::Action,
+                action_id,
+                before: Some(&before),
+                after: Some(&after),
+            },
+        );
+        Ok(after.version)
     }
 
     /// Changes an action's draft as another admin would; returns the draft's new version.
@@ -238,8 +252,43 @@ impl Control {
             .draft
             .as_mut()
             .ok_or_else(|| ControlError::NoDraft(action_id.to_owned()))?;
+        let before = draft.clone();
         edit.apply(draft);
-        Ok(draft.version)
+        let after = draft.clone();
+        org.audit(
+            Actor::other_admin(),
+            Change {
+                action: AuditAction::Update,
+                entity_type: AuditEntity::ActionDraft,
+                action_id,
+                before: Some(&before),
+                after: Some(&after),
+            },
+        );
+        Ok(after.version)
+    }
+
+    /// Makes the next test of the action simulate exactly `ms` milliseconds (then the
+    /// profile draws again).
+    pub fn force_next_test_ms(&self, action_id: &str, ms: u64) -> Result<(), ControlError> {
+        let mut org = self.state.org();
+        if org.action(action_id).is_none() {
+            return Err(ControlError::UnknownAction(action_id.to_owned()));
+        }
+        org.forced_test_ms.insert(action_id.to_owned(), ms);
+        Ok(())
+    }
+
+    /// The audit trail as the realtime audit query renders it (user names included),
+    /// oldest first.
+    pub fn audit_entries(&self) -> Vec<Value> {
+        self.state
+            .org()
+            .audit
+            .records()
+            .iter()
+            .map(|record| record.render(true))
+            .collect()
     }
 
     /// The stored published action: every field, config and contract included, templates
@@ -276,6 +325,7 @@ impl Control {
             "draft": action.draft.as_ref().map(|draft| stored_json(action, draft, true)),
             "latencyProfile": action.latency,
             "templatesByUri": action.templates_by_uri,
+            "testRuns": org.test_runs.get(action_id).copied().unwrap_or(0),
         }))
     }
 
@@ -364,6 +414,11 @@ pub fn routes() -> Router<AppState> {
         .route("/emulator/actions/{action_id}", get(get_action))
         .route("/emulator/actions/{action_id}/edit", post(edit_action))
         .route("/emulator/actions/{action_id}/draft/edit", post(edit_draft))
+        .route(
+            "/emulator/actions/{action_id}/next-test-ms",
+            post(next_test_ms),
+        )
+        .route("/emulator/audit", get(get_audit))
         .route("/emulator/requests", get(get_requests))
         .route(
             "/emulator/app-config",
@@ -573,6 +628,23 @@ async fn edit_draft(
     let edit = AdminEdit::from_json(&object(&body)?)?;
     let version = control(state).edit_draft(&action_id, &edit)?;
     Ok(Json(json!({ "version": version })))
+}
+
+async fn next_test_ms(
+    State(state): State<AppState>,
+    Path(action_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, ControlError> {
+    let ms = object(&body)?
+        .get("ms")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| ControlError::BadRequest("ms must be a whole number".into()))?;
+    control(state).force_next_test_ms(&action_id, ms)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_audit(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "entities": control(state).audit_entries() }))
 }
 
 async fn get_requests(State(state): State<AppState>) -> Json<RequestCounts> {

@@ -7,10 +7,12 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod config;
 pub mod control;
 pub mod error;
 pub mod faults;
+pub mod latency;
 pub mod layers;
 pub mod limits;
 pub mod model;

@@ -29,14 +29,16 @@ pub struct Integration {
     pub credential_type: Option<String>,
 }
 
-/// The execution-time profile seeded for an action, kept for latency analytics.
+/// The execution-time profile seeded for an action, from which latency analytics and
+/// simulated test runs are computed (see `latency.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LatencyProfile {
     pub p50_ms: u64,
     pub p95_ms: u64,
     pub p99_ms: u64,
-    pub calls_per_day: u64,
+    /// A rate, so it may be fractional: 20 calls a week is `20 / 7` calls per day.
+    pub calls_per_day: f64,
 }
 
 /// `config.request` of an action.
@@ -133,6 +135,21 @@ impl StoredAction {
     pub fn kind(&self) -> ActionKind {
         ActionKind::of(&self.id)
     }
+}
+
+/// An Architect flow that uses some actions, as dependency tracking reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flow {
+    pub id: String,
+    pub name: String,
+    /// The `Dependency.type`, e.g. `INBOUNDCALLFLOW`.
+    pub flow_type: String,
+    /// The latest saved (checked-in) version.
+    pub saved_version: u32,
+    /// The published version, if the flow was ever published.
+    pub published_version: Option<u32>,
+    /// The ids of the actions the flow calls.
+    pub consumes: Vec<String>,
 }
 
 /// One permission policy of a user, as `users/me?expand=authorization` shows it.

@@ -27,16 +27,19 @@ pub enum Quirk {
     TemplatesAsUris,
     /// 429 responses carry no `Retry-After` header.
     NoRetryAfter,
+    /// Action analytics leave `p95` and `p99` out of `tTotalExecution`'s stats.
+    NoPercentiles,
 }
 
 impl Quirk {
     /// Every quirk, in the order the README lists them.
-    pub const ALL: [Quirk; 5] = [
+    pub const ALL: [Quirk; 6] = [
         Quirk::ListIgnoresIncludeConfig,
         Quirk::VersionMismatch400,
         Quirk::PatchKeepsOmittedTimeout,
         Quirk::TemplatesAsUris,
         Quirk::NoRetryAfter,
+        Quirk::NoPercentiles,
     ];
 
     /// The kebab-case name used by `--quirk` and the control API.
@@ -47,6 +50,7 @@ impl Quirk {
             Quirk::PatchKeepsOmittedTimeout => "patch-keeps-omitted-timeout",
             Quirk::TemplatesAsUris => "templates-as-uris",
             Quirk::NoRetryAfter => "no-retry-after",
+            Quirk::NoPercentiles => "no-percentiles",
         }
     }
 }
@@ -60,7 +64,7 @@ impl fmt::Display for Quirk {
 /// A quirk name that matches none of the known quirks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown quirk `{0}` (known: list-ignores-include-config, version-mismatch-400, patch-keeps-omitted-timeout, templates-as-uris, no-retry-after)"
+    "unknown quirk `{0}` (known: list-ignores-include-config, version-mismatch-400, patch-keeps-omitted-timeout, templates-as-uris, no-retry-after, no-percentiles)"
 )]
 pub struct UnknownQuirk(pub String);
 

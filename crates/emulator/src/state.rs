@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
+use crate::audit::{Actor, AuditLog, Change};
 use crate::config::EmulatorConfig;
 use crate::faults::FaultState;
 use crate::limits::RateLimiter;
-use crate::model::{Integration, Principal, StoredAction};
+use crate::model::{Flow, Integration, Principal, StoredAction};
 use crate::quirks::Quirk;
 use crate::seed::{self, SeedData};
 
@@ -97,6 +98,14 @@ pub struct Org {
     pub counts: RequestCounts,
     /// Overrides merged into the app's generated `config.json`.
     pub app_config_overrides: Map<String, Value>,
+    /// Flows that use actions, for dependency tracking.
+    pub flows: Vec<Flow>,
+    /// Every change to an action or draft made in this run.
+    pub audit: AuditLog,
+    /// How many times each action has been tested since the start or the last reset.
+    pub test_runs: HashMap<String, u64>,
+    /// Simulated durations forced on the next test of an action, in milliseconds.
+    pub forced_test_ms: HashMap<String, u64>,
 }
 
 impl Org {
@@ -106,6 +115,7 @@ impl Org {
             integrations,
             actions,
             users,
+            flows,
         } = seed::build(&config.seed);
 
         let mut org = Org {
@@ -122,6 +132,10 @@ impl Org {
             limiter: RateLimiter::new(config.rate_limit_per_minute),
             counts: RequestCounts::default(),
             app_config_overrides: Map::new(),
+            flows,
+            audit: AuditLog::default(),
+            test_runs: HashMap::new(),
+            forced_test_ms: HashMap::new(),
         };
         org.replace_actions(actions);
         org.register_clients(config, urls);
@@ -201,6 +215,11 @@ impl Org {
                 .map(|client| &client.principal)
                 .find(|principal| principal.id == id)
         })
+    }
+
+    /// Adds `change` by `actor` to the audit trail.
+    pub fn audit(&mut self, actor: Actor, change: Change<'_>) {
+        self.audit.record(actor, change);
     }
 
     pub fn has_quirk(&self, quirk: Quirk) -> bool {

@@ -11,6 +11,7 @@ use crate::api::listing::{self, Page};
 use crate::api::render::{self, View};
 use crate::api::update::{self, Target};
 use crate::api::{Caller, EDIT_ACTIONS, QueryParams, VIEW_ACTIONS, json_object};
+use crate::audit::{AuditAction, AuditEntity, Change};
 use crate::error::ApiError;
 use crate::model::{
     ActionBody, ActionKind, REQUEST_TEMPLATE_FILE, SUCCESS_TEMPLATE_FILE, StoredAction,
@@ -252,10 +253,22 @@ pub async fn patch(
         include_contract: false,
         templates_as_uris: quirks.contains(&Quirk::TemplatesAsUris),
     };
+    let actor = caller.actor(&org);
     let action = org
         .action_mut(&action_id)
         .ok_or_else(|| ApiError::not_found("Action vanished."))?;
-    action.published = next;
-    tracing::debug!(action = %action_id, version = action.published.version, "action updated");
-    Ok(Json(render::action(action, &action.published, false, view)))
+    let before = std::mem::replace(&mut action.published, next.clone());
+    tracing::debug!(action = %action_id, version = next.version, "action updated");
+    let rendered = render::action(action, &action.published, false, view);
+    org.audit(
+        actor,
+        Change {
+            action: AuditAction::Update,
+            entity_type: AuditEntity::Action,
+            action_id: &action_id,
+            before: Some(&before),
+            after: Some(&next),
+        },
+    );
+    Ok(Json(rendered))
 }

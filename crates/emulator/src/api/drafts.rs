@@ -13,6 +13,7 @@ use crate::api::actions::{self, find};
 use crate::api::render::{self, View};
 use crate::api::update::{self, Target};
 use crate::api::{Caller, DELETE_ACTIONS, EDIT_ACTIONS, VIEW_ACTIONS, json_object};
+use crate::audit::{AuditAction, AuditEntity, Change};
 use crate::error::ApiError;
 use crate::model::{ActionBody, ActionKind, StoredAction};
 use crate::quirks::Quirk;
@@ -84,6 +85,7 @@ pub async fn create(
         ));
     }
 
+    let actor = caller.actor(&org);
     let action = org
         .action_mut(&action_id)
         .ok_or_else(|| no_draft(&action_id))?;
@@ -92,7 +94,17 @@ pub async fn create(
         ..action.published.clone()
     };
     let rendered = render::action(action, &draft, true, view);
-    action.draft = Some(draft);
+    action.draft = Some(draft.clone());
+    org.audit(
+        actor,
+        Change {
+            action: AuditAction::Create,
+            entity_type: AuditEntity::ActionDraft,
+            action_id: &action_id,
+            before: None,
+            after: Some(&draft),
+        },
+    );
     Ok(Json(rendered).into_response())
 }
 
@@ -126,11 +138,22 @@ pub async fn patch(
         &quirks,
     )?;
 
+    let actor = caller.actor(&org);
     let action = org
         .action_mut(&action_id)
         .ok_or_else(|| no_draft(&action_id))?;
     let rendered = render::action(action, &next, true, view);
-    action.draft = Some(next);
+    let before = action.draft.replace(next.clone());
+    org.audit(
+        actor,
+        Change {
+            action: AuditAction::Update,
+            entity_type: AuditEntity::ActionDraft,
+            action_id: &action_id,
+            before: before.as_ref(),
+            after: Some(&next),
+        },
+    );
     Ok(Json(rendered))
 }
 
@@ -143,13 +166,22 @@ pub async fn delete(
     caller.require(DELETE_ACTIONS)?;
     let mut org = state.org();
     find(&org, &action_id)?;
+    let actor = caller.actor(&org);
     let action = org
         .action_mut(&action_id)
         .ok_or_else(|| no_draft(&action_id))?;
-    match action.draft.take() {
-        Some(_) => Ok(StatusCode::NO_CONTENT),
-        None => Err(no_draft(&action_id)),
-    }
+    let draft = action.draft.take().ok_or_else(|| no_draft(&action_id))?;
+    org.audit(
+        actor,
+        Change {
+            action: AuditAction::Delete,
+            entity_type: AuditEntity::ActionDraft,
+            action_id: &action_id,
+            before: Some(&draft),
+            after: None,
+        },
+    );
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v2/integrations/actions/{actionId}/draft/publish`: copies the draft (config and
@@ -175,15 +207,29 @@ pub async fn publish(
         return Err(error);
     }
 
+    let actor = caller.actor(&org);
     let action = org
         .action_mut(&action_id)
         .ok_or_else(|| no_draft(&action_id))?;
     let draft = action.draft.take().ok_or_else(|| no_draft(&action_id))?;
-    action.published = ActionBody {
+    let published = ActionBody {
         version: action.published.version + 1,
         ..draft
     };
-    Ok(Json(render::action(action, &action.published, false, view)))
+    let before = std::mem::replace(&mut action.published, published.clone());
+    let rendered = render::action(action, &action.published, false, view);
+    // Publishing is recorded on the action, whose published timeout it changes.
+    org.audit(
+        actor,
+        Change {
+            action: AuditAction::Publish,
+            entity_type: AuditEntity::Action,
+            action_id: &action_id,
+            before: Some(&before),
+            after: Some(&published),
+        },
+    );
+    Ok(Json(rendered))
 }
 
 /// `GET /api/v2/integrations/actions/{actionId}/draft/validation`

@@ -2,10 +2,16 @@
 //! authentication, rate limit), and the helpers handlers share.
 
 mod actions;
+mod analytics;
+mod audits;
+mod dependencies;
 mod drafts;
 mod integrations;
+mod interval;
 mod listing;
+mod org_limits;
 mod render;
+mod test_run;
 mod update;
 mod users;
 
@@ -18,7 +24,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
@@ -28,7 +34,9 @@ use crate::model::Principal;
 use crate::quirks::Quirk;
 use crate::state::AppState;
 
+pub use analytics::MAX_ACTION_PREDICATES;
 pub use render::{View, action as render_action};
+pub use test_run::{DEFAULT_TIMEOUT_SECONDS, TEST_TIME_SCALE};
 
 /// Permissions that allow reading actions, drafts and templates.
 pub const VIEW_ACTIONS: &[&str] = &["integrations:action:view", "bridge:actions:view"];
@@ -38,6 +46,12 @@ pub const EDIT_ACTIONS: &[&str] = &["integrations:action:edit"];
 pub const DELETE_ACTIONS: &[&str] = &["integrations:action:delete"];
 /// The permission that allows reading integrations.
 pub const VIEW_INTEGRATIONS: &[&str] = &["integrations:integration:view"];
+/// Permissions that allow testing an action.
+pub const EXECUTE_ACTIONS: &[&str] = &["integrations:action:execute", "bridge:actions:execute"];
+/// The permission that allows reading the audit trail.
+pub const VIEW_AUDITS: &[&str] = &["audits:audit:view"];
+/// The permission that allows reading where objects are used.
+pub const VIEW_DEPENDENCIES: &[&str] = &["architect:dependencyTracking:view"];
 
 /// The marker a response carries when its connection must be closed without an answer.
 /// The server loop sees it and drops the connection; in-process tests can assert on it.
@@ -77,7 +91,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             &format!("{actions}/{{action_id}}/draft/publish"),
-            axum::routing::post(drafts::publish),
+            post(drafts::publish),
         )
         .route(
             &format!("{actions}/{{action_id}}/draft/validation"),
@@ -86,6 +100,30 @@ pub fn routes() -> Router<AppState> {
         .route(
             &format!("{actions}/{{action_id}}/draft/templates/{{file_name}}"),
             get(drafts::get_template),
+        )
+        .route(
+            &format!("{actions}/{{action_id}}/test"),
+            post(test_run::run),
+        )
+        .route(
+            "/api/v2/analytics/actions/aggregates/query",
+            post(analytics::query),
+        )
+        .route(
+            "/api/v2/audits/query/realtime",
+            post(audits::query_realtime),
+        )
+        .route(
+            "/api/v2/architect/dependencytracking/consumingresources",
+            get(dependencies::consuming_resources),
+        )
+        .route(
+            "/api/v2/organizations/limits/namespaces",
+            get(org_limits::list_namespaces),
+        )
+        .route(
+            "/api/v2/organizations/limits/namespaces/{namespace}",
+            get(org_limits::get_namespace),
         )
 }
 
@@ -97,6 +135,16 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The caller as the audit trail records it.
+    pub fn actor(&self, org: &crate::state::Org) -> crate::audit::Actor {
+        let client_id = org
+            .tokens
+            .get(&self.token)
+            .map(|record| record.client_id.clone())
+            .unwrap_or_default();
+        crate::audit::Actor::of(&self.principal, &client_id)
+    }
+
     /// Fails with 403 `missing.any.permissions` unless the caller holds one of `permissions`.
     pub fn require(&self, permissions: &[&str]) -> Result<(), ApiError> {
         if self.principal.has_any(permissions) {

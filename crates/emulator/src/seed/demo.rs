@@ -75,11 +75,18 @@ impl Spec {
     }
     /// p50, p95, p99 in milliseconds and calls per day.
     fn latency(self, p50: u64, p95: u64, p99: u64, calls: u64) -> Self {
+        self.profile(p50, p95, p99, calls as f64)
+    }
+    /// Like [`Spec::latency`], with a weekly call count, for the few-calls edge cases.
+    fn weekly(self, p50: u64, p95: u64, p99: u64, calls_per_week: u64) -> Self {
+        self.profile(p50, p95, p99, calls_per_week as f64 / 7.0)
+    }
+    fn profile(self, p50: u64, p95: u64, p99: u64, calls_per_day: f64) -> Self {
         let profile = LatencyProfile {
             p50_ms: p50,
             p95_ms: p95,
             p99_ms: p99,
-            calls_per_day: calls,
+            calls_per_day,
         };
         Spec {
             latency: Some(profile),
@@ -150,7 +157,7 @@ fn specs() -> Vec<Spec> {
         spec(0, "Get conversation attributes", Some(10)),
         spec(0, "Set participant data", Some(15)).method("POST"),
         spec(0, "Lookup external contact by phone", Some(8)).draft(Same),
-        spec(0, "Get agent skills", None),
+        spec(0, "Get agent skills", None).weekly(250, 700, 1_100, 19),
         spec(0, "Get queue observations", Some(3)).latency(900, 2_600, 4_200, 30_000),
         spec(0, "Create callback", Some(20)).method("POST"),
         spec(0, "Récupérer le profil de l'agent", Some(12)),
@@ -186,7 +193,7 @@ fn specs() -> Vec<Spec> {
             .latency(700, 2_200, 3_000, 600),
         // Billing Functions.
         spec(2, "Calculate late fee", Some(15)).latency(200, 500, 800, 3_000),
-        spec(2, "Compute refund amount", Some(10)),
+        spec(2, "Compute refund amount", Some(10)).weekly(180, 450, 700, 20),
         spec(2, "Validate IBAN", Some(5)).draft(Same),
         spec(2, "Normalise phone number", Some(3)).latency(50, 110, 150, 90_000),
         spec(2, "Generate payment link", None),
@@ -220,7 +227,7 @@ fn specs() -> Vec<Spec> {
         spec(5, "Post payment", Some(60)).method("POST").secure(),
         spec(5, "Get payment history", Some(20)),
         spec(5, "Lookup billing address", Some(10)),
-        spec(5, "Get statement PDF link", Some(40)),
+        spec(5, "Get statement PDF link", Some(40)).latency(12_000, 45_000, 70_000, 500),
         spec(5, "Suspend account", Some(15))
             .method("POST")
             .latency(500, 900, 1_400, 0),
@@ -240,7 +247,7 @@ fn default_latency(n: u64) -> LatencyProfile {
         p50_ms: p50,
         p95_ms: p50 * 3,
         p99_ms: p50 * 5,
-        calls_per_day: 50 + (n * 1_373) % 20_000,
+        calls_per_day: (50 + (n * 1_373) % 20_000) as f64,
     }
 }
 

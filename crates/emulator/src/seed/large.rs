@@ -107,7 +107,7 @@ fn build_action(draw: &mut Draw, integration: &Integration, n: usize) -> StoredA
         p50_ms: p50,
         p95_ms: p50 * (2 + draw.below(3)),
         p99_ms: p50 * (4 + draw.below(8)),
-        calls_per_day: draw.below(50_000),
+        calls_per_day: draw.below(50_000) as f64,
     };
 
     let mut action = action(

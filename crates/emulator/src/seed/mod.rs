@@ -3,13 +3,14 @@
 //! Every id is deterministic and UUID-shaped, so tests and the README can name them.
 
 mod demo;
+mod flows;
 mod large;
 
 use serde_json::{Value, json};
 
 use crate::config::Seed;
 use crate::model::{
-    ActionBody, ActionConfig, Integration, LatencyProfile, PermissionPolicy, Principal,
+    ActionBody, ActionConfig, Flow, Integration, LatencyProfile, PermissionPolicy, Principal,
     RequestConfig, ResponseConfig, StoredAction,
 };
 
@@ -52,18 +53,27 @@ pub struct SeedData {
     pub integrations: Vec<Integration>,
     pub actions: Vec<StoredAction>,
     pub users: Vec<Principal>,
+    /// Flows that use actions (the generated seed has none).
+    pub flows: Vec<Flow>,
 }
 
 /// Builds the organisation for `seed`.
 pub fn build(seed: &Seed) -> SeedData {
-    let (integrations, actions) = match seed {
-        Seed::Demo => demo::build(),
-        Seed::Large { count, seed } => large::build(*count, *seed),
+    let (integrations, actions, flows) = match seed {
+        Seed::Demo => {
+            let (integrations, actions) = demo::build();
+            (integrations, actions, flows::demo())
+        }
+        Seed::Large { count, seed } => {
+            let (integrations, actions) = large::build(*count, *seed);
+            (integrations, actions, Vec::new())
+        }
     };
     SeedData {
         integrations,
         actions,
         users: users(),
+        flows,
     }
 }
 
