@@ -85,7 +85,8 @@ pub(crate) struct Pacer {
     capacity: f64,
     per_second: f64,
     available: Cell<f64>,
-    refilled_at: Cell<Instant>,
+    /// When the bucket was last topped up, on the transport's clock (unset until first use).
+    refilled_at: Cell<Option<Instant>>,
     paused_until: Cell<Option<Instant>>,
     rate_limited: Cell<u32>,
 }
@@ -115,7 +116,7 @@ impl Pacer {
             capacity,
             per_second,
             available: Cell::new(available),
-            refilled_at: Cell::new(now),
+            refilled_at: Cell::new(None),
             paused_until: Cell::new(None),
             rate_limited: Cell::new(0),
         }
@@ -127,12 +128,13 @@ impl Pacer {
     }
 
     fn refill(&self, now: Instant) {
-        let elapsed = now
-            .saturating_duration_since(self.refilled_at.get())
-            .as_secs_f64();
+        let elapsed = self
+            .refilled_at
+            .get()
+            .map_or(0.0, |at| now.saturating_duration_since(at).as_secs_f64());
         let available = (self.available.get() + elapsed * self.per_second).min(self.capacity);
         self.available.set(available);
-        self.refilled_at.set(now);
+        self.refilled_at.set(Some(now));
     }
 
     /// Waits until a request may be sent: no pause in force and a token in the bucket.
@@ -145,7 +147,7 @@ impl Pacer {
             if stop() {
                 return Err(CallError::Interrupted);
             }
-            let now = Instant::now();
+            let now = transport.now();
             if let Some(until) = self.paused_until.get().filter(|until| *until > now) {
                 nap(transport, until - now, stop).await?;
                 continue;
@@ -161,7 +163,7 @@ impl Pacer {
     }
 
     /// Pauses every request after a 429 and returns how long for.
-    fn pause(&self, retry_after: Option<Duration>, consecutive: u32) -> Duration {
+    fn pause(&self, now: Instant, retry_after: Option<Duration>, consecutive: u32) -> Duration {
         let backoff = || {
             let factor = 2u32.saturating_pow(consecutive.saturating_sub(1).min(16));
             self.policy.rate_limit_backoff.saturating_mul(factor)
@@ -169,7 +171,7 @@ impl Pacer {
         let pause = retry_after
             .unwrap_or_else(backoff)
             .min(self.policy.max_pause);
-        let until = Instant::now() + pause;
+        let until = now + pause;
         let later = self
             .paused_until
             .get()
@@ -207,7 +209,7 @@ impl Pacer {
 
             if error.is_rate_limited() && rate_limited < self.policy.max_rate_limited {
                 rate_limited += 1;
-                let pause = self.pause(error.retry_after(), rate_limited);
+                let pause = self.pause(transport.now(), error.retry_after(), rate_limited);
                 tracing::debug!(?pause, "rate limited; pausing every request");
                 on_pause(pause);
             } else if error.is_server_or_network()
@@ -225,22 +227,171 @@ impl Pacer {
     }
 }
 
-/// Sleeps in slices of at most 250 ms so that cancellation is noticed quickly.
+/// Sleeps in slices of at most 250 ms so that cancellation is noticed quickly. The slices are
+/// counted rather than timed, so a transport with a virtual clock never spins.
 async fn nap<T: Transport>(
     transport: &T,
     duration: Duration,
     stop: &dyn Fn() -> bool,
 ) -> Result<(), CallError> {
     const SLICE: Duration = Duration::from_millis(250);
-    let deadline = Instant::now() + duration;
-    loop {
+    let mut left = duration;
+    while !left.is_zero() {
         if stop() {
             return Err(CallError::Interrupted);
         }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(());
+        let slice = left.min(SLICE);
+        transport.sleep(slice).await;
+        left -= slice;
+    }
+    if stop() {
+        return Err(CallError::Interrupted);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::transport::{HttpRequest, HttpResponse, TransportError};
+    use futures::executor::block_on;
+
+    /// A virtual clock: sleeping moves it forward at once.
+    struct Clock {
+        now: Cell<Instant>,
+        slept: Cell<Duration>,
+    }
+
+    impl Clock {
+        fn new() -> Clock {
+            Clock {
+                now: Cell::new(Instant::now()),
+                slept: Cell::new(Duration::ZERO),
+            }
         }
-        transport.sleep(left.min(SLICE)).await;
+    }
+
+    impl Transport for Clock {
+        async fn send(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
+            Err(TransportError::Network("not used".into()))
+        }
+
+        async fn sleep(&self, duration: Duration) {
+            self.now.set(self.now.get() + duration);
+            self.slept.set(self.slept.get() + duration);
+        }
+
+        fn now(&self) -> Instant {
+            self.now.get()
+        }
+    }
+
+    fn policy(rate_per_minute: u32, headroom: u32) -> RetryPolicy {
+        RetryPolicy {
+            rate_per_minute,
+            headroom,
+            ..RetryPolicy::default()
+        }
+    }
+
+    fn close(a: Duration, b: Duration) -> bool {
+        a.abs_diff(b) < Duration::from_millis(2)
+    }
+
+    #[test]
+    fn the_bucket_spends_its_capacity_then_waits_for_each_refill() {
+        // 120 per minute refills 2 per second; a headroom of 118 leaves a capacity of 2.
+        let clock = Clock::new();
+        let pacer = Pacer::new(policy(120, 118), None);
+        let never = || false;
+        for _ in 0..5 {
+            block_on(pacer.admit(&clock, &never)).unwrap();
+        }
+        assert!(
+            close(clock.slept.get(), Duration::from_millis(1500)),
+            "{:?}",
+            clock.slept.get()
+        );
+    }
+
+    #[test]
+    fn the_last_rate_limit_headers_set_the_starting_budget() {
+        let clock = Clock::new();
+        let seen = RateLimitSnapshot {
+            allowed: 300,
+            used: 296,
+            seen_at: Instant::now(),
+        };
+        let pacer = Pacer::new(policy(300, 2), Some(seen));
+        let never = || false;
+        block_on(pacer.admit(&clock, &never)).unwrap();
+        block_on(pacer.admit(&clock, &never)).unwrap();
+        assert!(clock.slept.get() < Duration::from_millis(2));
+        block_on(pacer.admit(&clock, &never)).unwrap();
+        assert!(
+            clock.slept.get() >= Duration::from_millis(150),
+            "{:?}",
+            clock.slept.get()
+        );
+    }
+
+    #[test]
+    fn a_429_pauses_for_retry_after_and_empties_the_bucket() {
+        let clock = Clock::new();
+        let pacer = Pacer::new(policy(60_000, 0), None);
+        let never = || false;
+        let answers = RefCell::new(vec![
+            Ok(()),
+            Err(ApiError::from_response(
+                &HttpResponse::new(429, "").with_header("Retry-After", "4"),
+            )),
+        ]);
+        let pauses = RefCell::new(Vec::new());
+        let on_pause = |pause| pauses.borrow_mut().push(pause);
+        let result = block_on(pacer.call(&clock, &never, &on_pause, || {
+            let answer = answers.borrow_mut().pop().unwrap();
+            async move { answer }
+        }));
+        assert_eq!(result, Ok(()));
+        assert_eq!(*pauses.borrow(), vec![Duration::from_secs(4)]);
+        assert!(clock.slept.get() >= Duration::from_secs(4));
+        assert_eq!(pacer.rate_limited(), 1);
+    }
+
+    #[test]
+    fn a_missing_retry_after_backs_off_doubling_up_to_the_cap() {
+        let clock = Clock::new();
+        let mut capped = policy(60_000, 0);
+        capped.max_pause = Duration::from_secs(5);
+        let pacer = Pacer::new(capped, None);
+        let never = || false;
+        let limited = || ApiError::from_response(&HttpResponse::new(429, ""));
+        let answers = RefCell::new(vec![Ok(()), Err(limited()), Err(limited()), Err(limited())]);
+        let pauses = RefCell::new(Vec::new());
+        let on_pause = |pause| pauses.borrow_mut().push(pause);
+        block_on(pacer.call(&clock, &never, &on_pause, || {
+            let answer = answers.borrow_mut().pop().unwrap();
+            async move { answer }
+        }))
+        .unwrap();
+        let secs = |s| Duration::from_secs(s);
+        assert_eq!(*pauses.borrow(), vec![secs(2), secs(4), secs(5)]);
+    }
+
+    #[test]
+    fn cancelling_ends_a_wait() {
+        let clock = Clock::new();
+        let pacer = Pacer::new(policy(60, 59), None);
+        let cancel = CancelFlag::new();
+        let stop = || cancel.is_cancelled();
+        block_on(pacer.admit(&clock, &stop)).unwrap();
+        cancel.cancel();
+        assert_eq!(
+            block_on(pacer.admit(&clock, &stop)),
+            Err(CallError::Interrupted)
+        );
+        assert!(clock.slept.get() < Duration::from_secs(1));
     }
 }

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use web_time::Instant;
+
 /// An HTTP method the Genesys client uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -172,6 +174,12 @@ pub trait Transport {
 
     /// Waits for the given time (a timer in the browser, tokio natively).
     async fn sleep(&self, duration: Duration);
+
+    /// The current time. Pacing reads the clock only through this, so a test transport can
+    /// keep a virtual clock that its `sleep` advances.
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &T {
@@ -182,6 +190,10 @@ impl<T: Transport + ?Sized> Transport for &T {
     async fn sleep(&self, duration: Duration) {
         (**self).sleep(duration).await
     }
+
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for std::rc::Rc<T> {
@@ -191,6 +203,10 @@ impl<T: Transport + ?Sized> Transport for std::rc::Rc<T> {
 
     async fn sleep(&self, duration: Duration) {
         (**self).sleep(duration).await
+    }
+
+    fn now(&self) -> Instant {
+        (**self).now()
     }
 }
 
