@@ -154,7 +154,9 @@ pub fn begin_sign_in(config: &AppConfig, environment: &Environment) -> Result<()
     storage::set_json(Store::Session, PENDING_SIGN_IN_KEY, &pending);
 
     let location = web_sys::window().ok_or("no window")?.location();
-    location.assign(&url).map_err(|_| "the browser refused to open the sign-in page".to_string())
+    location
+        .assign(&url)
+        .map_err(|_| "the browser refused to open the sign-in page".to_string())
 }
 
 /// Handles a return from the sign-in page, if this page load is one: checks `state`, exchanges
@@ -187,7 +189,9 @@ pub async fn complete_sign_in(config: &AppConfig) -> Result<Option<Session>, Sig
         .ok_or_else(|| SignInProblem::Failed("the chosen region is not known".into()))?;
     let token = match verified {
         Verified::Token(token) => token,
-        Verified::Code(code) => exchange_code(config, &environment, &code, pending.verifier).await?,
+        Verified::Code(code) => {
+            exchange_code(config, &environment, &code, pending.verifier).await?
+        }
     };
 
     let session = Session {
@@ -208,8 +212,13 @@ async fn exchange_code(
     let verifier = verifier
         .and_then(|text| PkceVerifier::from_string(text).ok())
         .ok_or_else(|| SignInProblem::Failed("this browser lost its sign-in request".into()))?;
-    let request =
-        token_exchange_request(environment, &config.client_id, &redirect_uri(config), code, &verifier);
+    let request = token_exchange_request(
+        environment,
+        &config.client_id,
+        &redirect_uri(config),
+        code,
+        &verifier,
+    );
 
     let response = FetchTransport
         .send(request)
@@ -246,8 +255,14 @@ pub fn redirect_uri(config: &AppConfig) -> String {
         return uri.clone();
     }
     let location = web_sys::window().map(|w| w.location());
-    let origin = location.as_ref().and_then(|l| l.origin().ok()).unwrap_or_default();
-    let path = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_else(|| "/".into());
+    let origin = location
+        .as_ref()
+        .and_then(|l| l.origin().ok())
+        .unwrap_or_default();
+    let path = location
+        .as_ref()
+        .and_then(|l| l.pathname().ok())
+        .unwrap_or_else(|| "/".into());
     format!("{origin}{path}")
 }
 
@@ -256,9 +271,12 @@ fn read_callback() -> Option<Callback> {
     let query = location.search().unwrap_or_default();
     let fragment = location.hash().unwrap_or_default();
 
-    [Callback::from_query(&query), Callback::from_fragment(&fragment)]
-        .into_iter()
-        .find(Callback::is_present)
+    [
+        Callback::from_query(&query),
+        Callback::from_fragment(&fragment),
+    ]
+    .into_iter()
+    .find(Callback::is_present)
 }
 
 /// Removes `code`, `state`, tokens and errors from the address bar at once, so they are not

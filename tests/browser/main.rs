@@ -1,7 +1,9 @@
 //! The browser tests: each scenario drives the release build of the app in headless Chromium
 //! against the emulator on its own origin.
 
+mod sign_in;
 mod smoke;
+mod table;
 
 use std::sync::Arc;
 
@@ -9,7 +11,22 @@ use browser_tests::ChromeDriver;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 /// A scenario: an async test given the shared ChromeDriver.
-type Scenario = fn(Arc<ChromeDriver>) -> futures::future::LocalBoxFuture<'static, Result<(), String>>;
+pub type Scenario =
+    fn(Arc<ChromeDriver>) -> futures::future::LocalBoxFuture<'static, Result<(), String>>;
+
+/// Lists a module's scenarios as (name, function) pairs.
+#[macro_export]
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        pub fn scenarios() -> Vec<(&'static str, $crate::Scenario)> {
+            use futures::FutureExt as _;
+            vec![$((
+                concat!(module_path!(), "::", stringify!($name)),
+                |driver| $name(driver).boxed_local(),
+            )),*]
+        }
+    };
+}
 
 fn main() {
     let mut arguments = Arguments::from_args();
@@ -24,9 +41,10 @@ fn main() {
         }
     };
 
-    let trials = smoke::SCENARIOS
-        .iter()
-        .map(|&(name, scenario)| trial(name, scenario, Arc::clone(&driver)))
+    let trials = [smoke::scenarios(), sign_in::scenarios(), table::scenarios()]
+        .into_iter()
+        .flatten()
+        .map(|(name, scenario)| trial(name, scenario, Arc::clone(&driver)))
         .collect();
 
     let conclusion = libtest_mimic::run(&arguments, trials);
@@ -35,6 +53,7 @@ fn main() {
 }
 
 fn trial(name: &'static str, scenario: Scenario, driver: Arc<ChromeDriver>) -> Trial {
+    let name = name.strip_prefix("browser::").unwrap_or(name);
     Trial::test(name, move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -2,33 +2,27 @@
 
 use std::sync::Arc;
 
-use browser_tests::{ChromeDriver, app_dist, heading};
-use futures::FutureExt;
-use genesys_emulator::EmulatorConfig;
+use browser_tests::{ChromeDriver, Stage, button, csp_violations, heading};
 
-use crate::Scenario;
+crate::scenarios!(app_page_loads_under_its_content_security_policy);
 
-pub const SCENARIOS: &[(&str, Scenario)] = &[(
-    "smoke::app_page_loads_and_shows_its_title",
-    |driver| app_page_loads_and_shows_its_title(driver).boxed_local(),
-)];
-
-async fn app_page_loads_and_shows_its_title(driver: Arc<ChromeDriver>) -> Result<(), String> {
-    let config = EmulatorConfig {
-        app_dir: Some(app_dist()?),
-        ..EmulatorConfig::default()
-    };
-    let emulator = genesys_emulator::start(config).await.map_err(|e| e.to_string())?;
-    let app_url = emulator.app_url().ok_or("the emulator serves no app")?.to_string();
-
-    let outcome = driver
+async fn app_page_loads_under_its_content_security_policy(
+    driver: Arc<ChromeDriver>,
+) -> Result<(), String> {
+    let stage = Stage::demo().await?;
+    driver
         .with_browser(|browser| async move {
-            browser.goto(&app_url).await.map_err(|e| e.to_string())?;
+            browser
+                .goto(&stage.app_url)
+                .await
+                .map_err(|e| e.to_string())?;
             heading(&browser, "Data Action Timeouts").await?;
+            button(&browser, "Sign in with Genesys Cloud").await?;
+            let violations = csp_violations(&browser).await?;
+            if violations != 0 {
+                return Err(format!("{violations} Content-Security-Policy violations"));
+            }
             Ok(())
         })
-        .await;
-
-    emulator.shutdown().await;
-    outcome
+        .await
 }

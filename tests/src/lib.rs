@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use futures::FutureExt;
+use genesys_emulator::{Emulator, EmulatorConfig};
 use hyper_util::client::legacy::connect::HttpConnector;
 
 /// How long a finder waits for the page before the test fails.
@@ -40,7 +41,11 @@ impl ChromeDriver {
         // ChromeDriver says on its first lines when it is listening.
         let stdout = child.stdout.take().ok_or("chromedriver has no stdout")?;
         let mut ready = false;
-        for line in BufReader::new(stdout).lines().map_while(Result::ok).take(10) {
+        for line in BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take(10)
+        {
             if line.contains("started successfully") {
                 ready = true;
                 break;
@@ -141,9 +146,9 @@ fn free_port() -> std::io::Result<u16> {
 
 /// The release build of the app that the tests drive: `$APP_DIST`, or `dist/` at the root.
 pub fn app_dist() -> Result<PathBuf, String> {
-    let dist = std::env::var_os("APP_DIST").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist")
-    });
+    let dist = std::env::var_os("APP_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
     if dist.join("index.html").is_file() {
         Ok(dist)
     } else {
@@ -166,31 +171,70 @@ pub async fn find(browser: &Client, xpath: &str) -> Result<Element, String> {
 
 /// Waits for a heading with exactly this text.
 pub async fn heading(browser: &Client, text: &str) -> Result<Element, String> {
-    find(browser, &format!("//*[self::h1 or self::h2 or self::h3][normalize-space()={}]", literal(text))).await
+    find(
+        browser,
+        &format!(
+            "//*[self::h1 or self::h2 or self::h3][normalize-space()={}]",
+            literal(text)
+        ),
+    )
+    .await
 }
 
 /// Waits for a button whose visible text or accessible label is `name`.
 pub async fn button(browser: &Client, name: &str) -> Result<Element, String> {
     let name = literal(name);
-    find(browser, &format!("//button[normalize-space()={name} or @aria-label={name}]")).await
+    find(
+        browser,
+        &format!("//button[normalize-space()={name} or @aria-label={name}]"),
+    )
+    .await
 }
 
-/// Waits until the page's text contains `text`.
+/// The page's visible text now.
+pub async fn page_text(browser: &Client) -> Result<String, String> {
+    browser
+        .find(Locator::Css("body"))
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Waits until the page's text contains `text`. Reads that fail while the page navigates
+/// are tried again.
 pub async fn text_appears(browser: &Client, text: &str) -> Result<(), String> {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let body = browser
-            .find(Locator::Css("body"))
-            .await
-            .map_err(|e| e.to_string())?
-            .text()
-            .await
-            .map_err(|e| e.to_string())?;
+        let body = page_text(browser).await.unwrap_or_default();
         if body.contains(text) {
             return Ok(());
         }
         if Instant::now() > deadline {
             return Err(format!("the page never said {text:?}; it said:\n{body}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the text of the element at `xpath` satisfies `test`, and returns that text.
+pub async fn wait_for_text(
+    browser: &Client,
+    xpath: &str,
+    test: impl Fn(&str) -> bool,
+) -> Result<String, String> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let text = match browser.find(Locator::XPath(xpath)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if test(&text) {
+            return Ok(text);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{xpath} says {text:?}"));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -205,5 +249,201 @@ pub fn literal(text: &str) -> String {
     } else {
         let parts: Vec<String> = text.split('\'').map(|part| format!("'{part}'")).collect();
         format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+/// Saves a PNG of the page, for looking at what a person would see.
+pub async fn screenshot(browser: &Client, path: &std::path::Path) -> Result<(), String> {
+    let png = browser.screenshot().await.map_err(|e| e.to_string())?;
+    std::fs::write(path, png).map_err(|e| e.to_string())
+}
+
+/// The seeded people of the emulator's demo organisation, by the name its sign-in page shows.
+pub mod people {
+    pub const ADMIN: &str = "Dana Admin";
+    pub const VIEWER: &str = "Victor Viewer";
+    pub const NO_INTEGRATIONS: &str = "Nora Agent";
+    pub const WILDCARD_ADMIN: &str = "Wren Wildcard";
+}
+
+/// Opens the app and signs in through the emulator's sign-in page as `person`.
+pub async fn sign_in(browser: &Client, app_url: &str, person: &str) -> Result<(), String> {
+    browser.goto(app_url).await.map_err(|e| e.to_string())?;
+    click(&button(browser, "Sign in with Genesys Cloud").await?).await?;
+    click(&button(browser, &format!("Sign in as {person}")).await?).await?;
+    Ok(())
+}
+
+/// Clicks an element.
+pub async fn click(element: &Element) -> Result<(), String> {
+    element.click().await.map_err(|e| e.to_string())
+}
+
+/// The browser's current address.
+pub async fn current_url(browser: &Client) -> Result<String, String> {
+    browser
+        .current_url()
+        .await
+        .map(|url| url.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Runs a script in the page and returns its JSON result.
+pub async fn run_js(browser: &Client, script: &str) -> Result<serde_json::Value, String> {
+    browser
+        .execute(script, Vec::new())
+        .await
+        .map_err(|e| format!("script failed: {e}"))
+}
+
+/// Waits until the page's text no longer contains `text`.
+pub async fn text_disappears(browser: &Client, text: &str) -> Result<(), String> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let body = page_text(browser)
+            .await
+            .unwrap_or_else(|_| text.to_string());
+        if !body.contains(text) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the page still says {text:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// An emulator serving the release build of the app, for one scenario.
+pub struct Stage {
+    pub emulator: Emulator,
+    /// The app's address, ending in `/` (the redirect URI registered for the demo client).
+    pub app_url: String,
+}
+
+impl Stage {
+    /// Starts an emulator with `config` that serves the built app on its own origin.
+    pub async fn start(mut config: EmulatorConfig) -> Result<Stage, String> {
+        config.app_dir = Some(app_dist()?);
+        let emulator = genesys_emulator::start(config)
+            .await
+            .map_err(|e| format!("the emulator did not start: {e}"))?;
+        let app_url = format!(
+            "{}/",
+            emulator.app_url().ok_or("the emulator serves no app")?
+        );
+        Ok(Stage { emulator, app_url })
+    }
+
+    /// The demo organisation with default settings.
+    pub async fn demo() -> Result<Stage, String> {
+        Stage::start(EmulatorConfig::default()).await
+    }
+}
+
+/// Waits for the table and returns its "Showing N of M actions" line.
+pub async fn table_count(browser: &Client) -> Result<String, String> {
+    heading(browser, "Data actions").await?;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let status = find(browser, "//p[starts-with(normalize-space(), 'Showing ')]").await?;
+        let text = status.text().await.map_err(|e| e.to_string())?;
+        let loading = browser
+            .find_all(Locator::Css(".load-progress"))
+            .await
+            .map_err(|e| e.to_string())?;
+        if loading.is_empty() {
+            return Ok(text);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("still loading; the table says {text:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The number of Content-Security-Policy violations the page has counted.
+pub async fn csp_violations(browser: &Client) -> Result<u64, String> {
+    let count = run_js(
+        browser,
+        "return document.documentElement.dataset.cspViolations || '0';",
+    )
+    .await?;
+    count
+        .as_str()
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("unexpected violation count {count}"))
+}
+
+/// The text of the table row of the action named `name`.
+pub async fn row_text(browser: &Client, name: &str) -> Result<String, String> {
+    let row = find(
+        browser,
+        &format!(
+            "//tr[th[@scope='row'][starts-with(normalize-space(), {})]]",
+            literal(name)
+        ),
+    )
+    .await?;
+    row.text().await.map_err(|e| e.to_string())
+}
+
+/// Types into the input labelled `label`, replacing what it held.
+pub async fn fill(browser: &Client, label: &str, text: &str) -> Result<(), String> {
+    let input = find(
+        browser,
+        &format!(
+            "//label[contains(normalize-space(), {})]//input",
+            literal(label)
+        ),
+    )
+    .await?;
+    // Select all and delete, as a person would: `clear()` fires no input event.
+    let (control, backspace) = ('\u{E009}', '\u{E003}');
+    let keys = format!("{control}a{control}{backspace}{text}");
+    input.send_keys(&keys).await.map_err(|e| e.to_string())
+}
+
+/// Chooses the option with visible text `option` in the select labelled `label`.
+pub async fn choose(browser: &Client, label: &str, option: &str) -> Result<(), String> {
+    let select = find(
+        browser,
+        &format!(
+            "//label[contains(normalize-space(), {})]//select",
+            literal(label)
+        ),
+    )
+    .await?;
+    select
+        .select_by_label(option)
+        .await
+        .map_err(|e| format!("cannot choose {option:?} in {label:?}: {e}"))
+}
+
+/// The texts of one column (1-based, counting the row header) of the rows now in the table.
+pub async fn column(browser: &Client, index: usize) -> Result<Vec<String>, String> {
+    let script = format!(
+        "return [...document.querySelectorAll('tbody tr')].map(r => r.children[{}].textContent.trim());",
+        index - 1
+    );
+    let texts = run_js(browser, &script).await?;
+    serde_json::from_value(texts).map_err(|e| e.to_string())
+}
+
+/// Waits until the table's column `index` satisfies `test`.
+pub async fn wait_for_column(
+    browser: &Client,
+    index: usize,
+    test: impl Fn(&[String]) -> bool,
+) -> Result<Vec<String>, String> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let texts = column(browser, index).await?;
+        if test(&texts) {
+            return Ok(texts);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("column {index} is {texts:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -1,0 +1,264 @@
+//! The signed-in workspace: who is signed in, loading the organisation's actions, and the
+//! actions table.
+
+mod header;
+mod table;
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use timeouts_core::api::{Api, ApiError};
+use timeouts_core::auth::AccessToken;
+use timeouts_core::load::{LoadEvent, LoadOptions, LoadedOrg, load_org};
+use timeouts_core::permission::Permissions;
+use timeouts_core::resilient;
+use timeouts_core::retry::{CancelFlag, RetryPolicy};
+use timeouts_core::table::{Row, rows as table_rows};
+use timeouts_core::timeout::Timeout;
+
+use crate::app::AppContext;
+use crate::messages;
+use crate::session::Session;
+use crate::transport::FetchTransport;
+
+use header::Header;
+use table::ActionsTable;
+
+/// Who is signed in, as the header shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignedInUser {
+    pub id: String,
+    pub name: String,
+    pub organization: String,
+    pub organization_id: String,
+    pub permissions: Permissions,
+}
+
+/// Where loading the organisation stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadStatus {
+    /// Reading who is signed in.
+    Starting,
+    /// Reading pages: `done` of `total` requests so far; `waiting` seconds for the rate limit.
+    Loading {
+        done: u32,
+        total: u32,
+        waiting: Option<u64>,
+    },
+    Loaded,
+    /// The user may not view actions: say which permission to ask for.
+    NoViewPermission,
+    /// Loading failed; the message says what happened, and the page offers to retry.
+    Failed(String),
+}
+
+/// State shared by the workspace's components.
+#[derive(Clone, Copy)]
+pub struct WorkspaceContext {
+    pub user: RwSignal<Option<SignedInUser>>,
+    pub org: RwSignal<LoadedOrg>,
+    pub rows: RwSignal<Vec<Row>>,
+    /// Counts rebuilds of `rows`, so that the table redraws rows whose id stayed the same.
+    pub generation: RwSignal<u64>,
+    pub status: RwSignal<LoadStatus>,
+    /// Pending timeout edits by action id.
+    pub pending: RwSignal<BTreeMap<String, Timeout>>,
+}
+
+impl WorkspaceContext {
+    fn new() -> Self {
+        WorkspaceContext {
+            user: RwSignal::new(None),
+            org: RwSignal::new(LoadedOrg::default()),
+            rows: RwSignal::new(Vec::new()),
+            generation: RwSignal::new(0),
+            status: RwSignal::new(LoadStatus::Starting),
+            pending: RwSignal::new(BTreeMap::new()),
+        }
+    }
+
+    /// Replaces the rows, so that every row is drawn again.
+    pub fn set_rows(&self, rows: Vec<Row>) {
+        self.generation.update(|g| *g += 1);
+        self.rows.set(rows);
+    }
+
+    /// Whether the signed-in user may change timeouts.
+    pub fn can_edit(&self) -> bool {
+        self.user
+            .with_untracked(|u| u.as_ref().is_some_and(|u| u.permissions.can_edit_actions()))
+    }
+}
+
+/// An API client for the current session, or `None` once signed out.
+pub fn api_for(session: &Session) -> Api<FetchTransport> {
+    let token = AccessToken {
+        token: session.token.clone(),
+        expires_in: None,
+    };
+    Api::new(FetchTransport, &session.environment, &token)
+}
+
+/// The signed-in page.
+#[component]
+pub fn Workspace() -> impl IntoView {
+    let app = expect_context::<AppContext>();
+    let workspace = WorkspaceContext::new();
+    provide_context(workspace);
+
+    spawn_local(load(app.clone(), workspace));
+    let retry = Callback::new(move |()| spawn_local(load(app.clone(), workspace)));
+
+    view! {
+        <Header />
+        <main>
+            <LoadState retry />
+            <ActionsTable />
+        </main>
+    }
+}
+
+/// Shows loading progress, or why loading stopped and a way to retry.
+#[component]
+fn LoadState(retry: Callback<()>) -> impl IntoView {
+    let workspace = expect_context::<WorkspaceContext>();
+
+    view! {
+        {move || match workspace.status.get() {
+            LoadStatus::Starting => {
+                view! { <p class="loading" role="status">"Reading your account…"</p> }.into_any()
+            }
+            LoadStatus::Loading { done, total, waiting } => {
+                let waiting = waiting
+                    .map(|s| format!(" Waiting for the rate limit, resuming in {s} s."))
+                    .unwrap_or_default();
+                view! {
+                    <div role="status" class="load-progress">
+                        <label>
+                            {format!("Loading actions: {done} of {total} pages.{waiting}")}
+                            <progress max=total value=done></progress>
+                        </label>
+                    </div>
+                }
+                    .into_any()
+            }
+            LoadStatus::Loaded => ().into_any(),
+            LoadStatus::NoViewPermission => {
+                view! {
+                    <p class="notice error" role="alert">
+                        "You cannot view Data Actions. Ask your Genesys Cloud administrator for the "
+                        <code>"integrations:action:view"</code>
+                        " permission, then sign in again."
+                    </p>
+                }
+                    .into_any()
+            }
+            LoadStatus::Failed(message) => {
+                view! {
+                    <p class="notice error" role="alert">{message}</p>
+                    <button on:click=move |_| retry.run(())>"Try again"</button>
+                }
+                    .into_any()
+            }
+        }}
+    }
+}
+
+/// Reads who is signed in, then every integration, action and draft, showing rows as they
+/// arrive.
+async fn load(app: AppContext, workspace: WorkspaceContext) {
+    let Some(session) = app.session.get_untracked() else {
+        return;
+    };
+    let api = api_for(&session);
+    workspace.status.set(LoadStatus::Starting);
+
+    let on_pause = |pause: std::time::Duration| {
+        workspace.status.set(LoadStatus::Loading {
+            done: 0,
+            total: 3,
+            waiting: Some(pause.as_secs().max(1)),
+        })
+    };
+    let me = resilient::call(&api, &RetryPolicy::default(), &on_pause, || api.me()).await;
+    let user = match me {
+        Ok(me) => signed_in_user(me),
+        Err(error) => return fail(&app, workspace, &error),
+    };
+    let can_view = user.permissions.can_view_actions();
+    let can_edit = user.permissions.can_edit_actions();
+    workspace.user.set(Some(user));
+    if !can_view {
+        workspace.status.set(LoadStatus::NoViewPermission);
+        return;
+    }
+
+    workspace.status.set(LoadStatus::Loading {
+        done: 0,
+        total: 3,
+        waiting: None,
+    });
+    let mut arrived = LoadedOrg::default();
+    let on_event = |event: LoadEvent<'_>| match event {
+        LoadEvent::Progress { done, total } => workspace.status.set(LoadStatus::Loading {
+            done,
+            total,
+            waiting: None,
+        }),
+        LoadEvent::Actions(page) => {
+            // Show the first rows while the rest loads; names of integrations come later.
+            arrived.update_actions(page.iter().cloned());
+            workspace.set_rows(table_rows(&arrived, can_edit));
+        }
+        LoadEvent::RateLimited { pause } => workspace.status.update(|status| {
+            if let LoadStatus::Loading { waiting, .. } = status {
+                *waiting = Some(pause.as_secs().max(1));
+            }
+        }),
+    };
+
+    match load_org(&api, &LoadOptions::default(), &CancelFlag::new(), on_event).await {
+        Ok(org) => {
+            workspace.set_rows(table_rows(&org, can_edit));
+            workspace.org.set(org);
+            workspace.status.set(LoadStatus::Loaded);
+        }
+        Err(error) => match error.api_error() {
+            Some(api_error) => fail(&app, workspace, api_error),
+            None => workspace
+                .status
+                .set(LoadStatus::Failed("Loading was cancelled.".into())),
+        },
+    }
+}
+
+fn fail(app: &AppContext, workspace: WorkspaceContext, error: &ApiError) {
+    if error.is_session_expired() {
+        let pending = workspace.pending.with_untracked(BTreeMap::len);
+        app.session_expired(pending);
+    } else {
+        workspace
+            .status
+            .set(LoadStatus::Failed(messages::describe(error)));
+    }
+}
+
+fn signed_in_user(me: timeouts_core::model::UserMe) -> SignedInUser {
+    let permissions = me
+        .authorization
+        .as_ref()
+        .map(Permissions::from_authorization)
+        .unwrap_or_default();
+    let (organization_id, organization) = match me.organization {
+        Some(org) => (org.id.clone(), org.name.unwrap_or(org.id)),
+        None => (String::new(), "unknown".to_string()),
+    };
+    SignedInUser {
+        name: me.name.unwrap_or_else(|| me.id.clone()),
+        id: me.id,
+        organization,
+        organization_id,
+        permissions,
+    }
+}

@@ -1,0 +1,303 @@
+//! The actions table: search, filters, sorting, paging and the rows themselves.
+
+use leptos::prelude::*;
+use timeouts_core::classify::ReadOnlyReason;
+use timeouts_core::table::{
+    self, DraftFilter, DraftTimeout, Filter, Row, Sort, SortKey, TimeoutFilter,
+};
+use timeouts_core::timeout::Timeout;
+
+use super::WorkspaceContext;
+
+/// Rows drawn at once. Paging keeps the page quick in organisations with thousands of actions;
+/// search, filters and sorting still cover every row.
+const PAGE_SIZE: usize = 100;
+
+/// The table with its controls.
+#[component]
+pub fn ActionsTable() -> impl IntoView {
+    let workspace = expect_context::<WorkspaceContext>();
+    let filter = RwSignal::new(Filter::default());
+    let sort = RwSignal::new(Sort::default());
+    let page = RwSignal::new(0usize);
+
+    let shown = Memo::new(move |_| {
+        workspace
+            .rows
+            .with(|rows| filter.with(|f| table::select(rows, f, sort.get())))
+    });
+    // A new search or order starts again at the first page.
+    Effect::new(move |_| {
+        filter.track();
+        sort.track();
+        page.set(0);
+    });
+
+    let page_count = move || shown.with(|s| s.len().div_ceil(PAGE_SIZE).max(1));
+    let visible = move || {
+        let start = page.get() * PAGE_SIZE;
+        workspace.rows.with(|rows| {
+            shown.with(|s| {
+                s.iter()
+                    .skip(start)
+                    .take(PAGE_SIZE)
+                    .map(|&i| rows[i].clone())
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let has_rows = move || workspace.rows.with(|rows| !rows.is_empty());
+
+    view! {
+        <Show when=has_rows>
+            <section aria-labelledby="actions-heading">
+                <h2 id="actions-heading">"Data actions"</h2>
+                <Filters filter />
+                <p class="muted" role="status">
+                    {move || {
+                        format!(
+                            "Showing {} of {} actions",
+                            shown.with(Vec::len),
+                            workspace.rows.with(Vec::len),
+                        )
+                    }}
+                </p>
+                <div class="table-wrap">
+                    <table class="actions">
+                        <thead>
+                            <tr>
+                                <SortHeader label="Action" key=SortKey::Name sort />
+                                <SortHeader label="Integration" key=SortKey::Integration sort />
+                                <SortHeader label="Category" key=SortKey::Category sort />
+                                <SortHeader label="Timeout" key=SortKey::Timeout sort />
+                                <SortHeader label="Draft" key=SortKey::Draft sort />
+                                <SortHeader label="Secure" key=SortKey::Secure sort />
+                                <SortHeader label="Editable" key=SortKey::Editable sort />
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For
+                                each=move || {
+                                    let generation = workspace.generation.get();
+                                    visible().into_iter().map(move |row| (generation, row))
+                                }
+                                key=|(generation, row)| (*generation, row.id.clone())
+                                let:((_, row))
+                            >
+                                <ActionRow row />
+                            </For>
+                        </tbody>
+                    </table>
+                </div>
+                <Pager page page_count />
+            </section>
+        </Show>
+    }
+}
+
+/// Search box and filters.
+#[component]
+fn Filters(filter: RwSignal<Filter>) -> impl IntoView {
+    let workspace = expect_context::<WorkspaceContext>();
+    let integrations = Memo::new(move |_| workspace.rows.with(|rows| table::integrations(rows)));
+    let categories = Memo::new(move |_| workspace.rows.with(|rows| table::categories(rows)));
+
+    let on_search = move |event| filter.update(|f| f.search = event_target_value(&event));
+    let on_integration = move |event| {
+        let value = event_target_value(&event);
+        filter.update(|f| f.integration_id = (!value.is_empty()).then_some(value));
+    };
+    let on_category = move |event| {
+        let value = event_target_value(&event);
+        filter.update(|f| f.category = (!value.is_empty()).then_some(value));
+    };
+    let on_timeout = move |event| {
+        let value = match event_target_value(&event).as_str() {
+            "explicit" => TimeoutFilter::Explicit,
+            "default" => TimeoutFilter::Default,
+            _ => TimeoutFilter::All,
+        };
+        filter.update(|f| f.timeout = value);
+    };
+    let on_draft = move |event| {
+        let value = match event_target_value(&event).as_str() {
+            "with" => DraftFilter::WithDraft,
+            "without" => DraftFilter::WithoutDraft,
+            _ => DraftFilter::All,
+        };
+        filter.update(|f| f.draft = value);
+    };
+
+    view! {
+        <div class="toolbar" role="search">
+            <label class="field">
+                "Search actions"
+                <input
+                    type="search"
+                    placeholder="Part of a name"
+                    prop:value=move || filter.with(|f| f.search.clone())
+                    on:input=on_search
+                />
+            </label>
+            <label class="field">
+                "Integration"
+                <select on:change=on_integration>
+                    <option value="">"All integrations"</option>
+                    {move || {
+                        integrations
+                            .get()
+                            .into_iter()
+                            .map(|(id, label)| view! { <option value=id>{label}</option> })
+                            .collect_view()
+                    }}
+                </select>
+            </label>
+            <label class="field">
+                "Category"
+                <select on:change=on_category>
+                    <option value="">"All categories"</option>
+                    {move || {
+                        categories
+                            .get()
+                            .into_iter()
+                            .map(|c| view! { <option value=c.clone()>{c.clone()}</option> })
+                            .collect_view()
+                    }}
+                </select>
+            </label>
+            <label class="field">
+                "Timeout"
+                <select on:change=on_timeout>
+                    <option value="all">"Explicit and default"</option>
+                    <option value="explicit">"Explicit only"</option>
+                    <option value="default">"Default (60 s) only"</option>
+                </select>
+            </label>
+            <label class="field">
+                "Draft"
+                <select on:change=on_draft>
+                    <option value="all">"With or without draft"</option>
+                    <option value="with">"Has a draft"</option>
+                    <option value="without">"No draft"</option>
+                </select>
+            </label>
+        </div>
+    }
+}
+
+/// A column header that sorts by its column, announcing the order to screen readers.
+#[component]
+fn SortHeader(label: &'static str, key: SortKey, sort: RwSignal<Sort>) -> impl IntoView {
+    let aria_sort = move || {
+        let current = sort.get();
+        match (current.key == key, current.descending) {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        }
+    };
+    let arrow = move || match aria_sort() {
+        "ascending" => " ▲",
+        "descending" => " ▼",
+        _ => "",
+    };
+    view! {
+        <th scope="col" aria-sort=aria_sort>
+            <button on:click=move |_| sort.update(|s| *s = s.toggled(key))>
+                {label}
+                <span aria-hidden="true">{arrow}</span>
+            </button>
+        </th>
+    }
+}
+
+/// One action.
+#[component]
+fn ActionRow(row: Row) -> impl IntoView {
+    let integration_type = row.integration_type.clone().unwrap_or_default();
+    view! {
+        <tr data-action-id=row.id.clone()>
+            <th scope="row">
+                {row.name.clone()}
+                {row.classification.function.then(|| view! { <span class="badge">"function"</span> })}
+            </th>
+            <td>
+                {row.integration_label().to_string()}
+                <br />
+                <span class="muted">{integration_type}</span>
+            </td>
+            <td>{row.category.clone()}</td>
+            <td>
+                <TimeoutText timeout=row.timeout />
+            </td>
+            <td>{draft_badge(row.draft)}</td>
+            <td>{row.secure.then(|| view! { <span class="badge">"secure"</span> })}</td>
+            <td>{editable_text(row.read_only())}</td>
+        </tr>
+    }
+}
+
+/// "20 s", or "default (60 s)" set apart visually and in words.
+#[component]
+pub fn TimeoutText(timeout: Option<Timeout>) -> impl IntoView {
+    match timeout {
+        Some(Timeout::Explicit(seconds)) => {
+            view! { <span class="timeout-explicit">{format!("{seconds} s")}</span> }.into_any()
+        }
+        Some(Timeout::Default) => {
+            view! { <span class="timeout-default">"default (60 s)"</span> }.into_any()
+        }
+        None => view! { <span class="muted">"unknown"</span> }.into_any(),
+    }
+}
+
+fn draft_badge(draft: Option<DraftTimeout>) -> impl IntoView {
+    draft.map(|draft| {
+        let text = match draft {
+            DraftTimeout::Same => "draft".to_string(),
+            DraftTimeout::Differs(timeout) => format!("draft: {timeout}, differs"),
+            DraftTimeout::Unknown => "draft".to_string(),
+        };
+        let class = if matches!(draft, DraftTimeout::Differs(_)) {
+            "badge warn"
+        } else {
+            "badge"
+        };
+        view! { <span class=class>{text}</span> }
+    })
+}
+
+fn editable_text(reason: Option<ReadOnlyReason>) -> impl IntoView {
+    match reason {
+        None => view! { <span>"yes"</span> }.into_any(),
+        Some(reason) => {
+            let label = match reason {
+                ReadOnlyReason::CustomAuth => "read-only: custom auth",
+                ReadOnlyReason::Static => "read-only: built-in",
+                ReadOnlyReason::NoPermission => "read-only: no permission",
+            };
+            view! { <span title=reason.explanation()>{label}</span> }.into_any()
+        }
+    }
+}
+
+/// Previous and next page, with where you are.
+#[component]
+fn Pager(
+    page: RwSignal<usize>,
+    page_count: impl Fn() -> usize + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let at_start = move || page.get() == 0;
+    let at_end = move || page.get() + 1 >= page_count();
+    view! {
+        <nav class="pager" aria-label="Pages of actions">
+            <button disabled=at_start on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>
+                "Previous page"
+            </button>
+            <span>{move || format!("Page {} of {}", page.get() + 1, page_count())}</span>
+            <button disabled=at_end on:click=move |_| page.update(|p| *p += 1)>
+                "Next page"
+            </button>
+        </nav>
+    }
+}
