@@ -375,6 +375,19 @@ mod tests {
     }
 
     #[test]
+    fn call_counts_cover_the_suggestion_edges() {
+        let (_, actions) = build();
+        let weekly: Vec<u64> = actions
+            .iter()
+            .map(|a| crate::latency::calls_in(&a.latency, 7.0 * 86_400.0))
+            .collect();
+        assert!(weekly.contains(&0));
+        assert!(weekly.contains(&19));
+        assert!(weekly.contains(&20));
+        assert!(actions.iter().any(|a| a.latency.p99_ms > 60_000));
+    }
+
+    #[test]
     fn action_ids_are_unique() {
         let (_, actions) = build();
         let mut ids: Vec<_> = actions.iter().map(|a| a.id.clone()).collect();

@@ -2,10 +2,13 @@
 //! the sign-in flows, CORS, quirks, faults and the control API.
 
 mod actions;
+mod analytics;
+mod audits;
 mod control;
 mod drafts;
 mod oauth;
 mod platform;
+mod tuning;
 
 use axum::Router;
 use axum::body::Body;
