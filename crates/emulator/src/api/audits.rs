@@ -3,11 +3,13 @@
 //!
 //! Filters on the same property are joined with "or" and different properties with "and",
 //! so `EntityType = Action` and `EntityType = ActionDraft` together give both.
+//! The interval is compared at whole seconds and includes its end second.
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
 
 use crate::api::interval::Interval;
 use crate::api::{Caller, QueryParams, VIEW_AUDITS, json_object};
@@ -62,6 +64,14 @@ impl Query {
         })
     }
 
+    /// Whether the interval covers an event, compared at whole seconds with the end second
+    /// included: a client that asks up to "now" in whole seconds still sees the change it
+    /// made a moment ago.
+    fn covers(&self, event_date: OffsetDateTime) -> bool {
+        let second = event_date.replace_nanosecond(0).unwrap_or(event_date);
+        self.interval.start <= second && second <= self.interval.end
+    }
+
     fn matches(&self, record: &AuditRecord) -> bool {
         let value_of = |property: &str| -> Option<String> {
             match property {
@@ -85,7 +95,7 @@ impl Query {
         });
 
         filters_match
-            && self.interval.contains(record.event_date)
+            && self.covers(record.event_date)
             && self
                 .service_name
                 .as_deref()

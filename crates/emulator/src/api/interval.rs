@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::error::ApiError;
 
-/// A half-open interval `[start, end)`.
+/// An interval from `start` to `end`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Interval {
     pub start: OffsetDateTime,
@@ -53,10 +53,6 @@ impl Interval {
     pub fn seconds(&self) -> f64 {
         (self.end - self.start).as_seconds_f64()
     }
-
-    pub fn contains(&self, instant: OffsetDateTime) -> bool {
-        self.start <= instant && instant < self.end
-    }
 }
 
 fn malformed(text: &str) -> ApiError {
@@ -74,8 +70,6 @@ mod tests {
     fn start_end_intervals_parse_and_measure_their_length() {
         let interval = Interval::parse("2026-11-26T00:00:00Z/2026-12-03T00:00:00.000Z").unwrap();
         assert_eq!(interval.seconds(), 7.0 * 86_400.0);
-        assert!(interval.contains(interval.start));
-        assert!(!interval.contains(interval.end));
     }
 
     #[test]

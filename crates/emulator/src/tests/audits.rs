@@ -247,6 +247,21 @@ async fn filters_of_one_property_are_alternatives_and_of_several_all_apply() {
 }
 
 #[tokio::test]
+async fn an_interval_ending_at_the_current_whole_second_includes_a_change_just_made() {
+    let emulator = Harness::new();
+    let token = emulator.admin_token();
+    patch_timeout(&emulator, &token, 14, 3, json!(15)).await;
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let mut query = history_of(&demo_id(14));
+    query["interval"] = json!(format!(
+        "{}/{}",
+        (now - Duration::days(1)).format(&Rfc3339).unwrap(),
+        now.format(&Rfc3339).unwrap()
+    ));
+    assert_eq!(audits(&emulator, &token, QUERY, query).await["total"], 1);
+}
+
+#[tokio::test]
 async fn pages_split_the_records() {
     let emulator = Harness::new();
     let token = emulator.admin_token();
