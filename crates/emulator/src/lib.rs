@@ -238,6 +238,16 @@ impl Emulator {
         self.control.edit_draft(action_id, edit)
     }
 
+    /// Makes the next test of the action simulate exactly `ms` milliseconds.
+    pub fn force_next_test_ms(&self, action_id: &str, ms: u64) -> Result<(), ControlError> {
+        self.control.force_next_test_ms(action_id, ms)
+    }
+
+    /// The audit trail, oldest first, as `AuditLogMessage`s with user names.
+    pub fn audit_entries(&self) -> Vec<Value> {
+        self.control.audit_entries()
+    }
+
     /// The stored action with full config and contract, templates inline.
     pub fn stored_action(&self, action_id: &str) -> Result<Value, ControlError> {
         self.control.stored_action(action_id)

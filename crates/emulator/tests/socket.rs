@@ -444,3 +444,39 @@ async fn the_binary_prints_one_json_line_with_its_urls_and_honours_its_flags() {
         .unwrap();
     assert_eq!(state["quirks"], json!(["no-retry-after"]));
 }
+
+#[tokio::test]
+async fn a_forced_slow_test_run_times_out_over_http_and_is_answered_200() {
+    let emulator = start(EmulatorConfig::default()).await.unwrap();
+    let api = emulator.api_url().to_owned();
+    let http = client();
+    let token = client_token(
+        &http,
+        emulator.login_url(),
+        DEMO_CREDENTIALS_CLIENT_ID,
+        DEMO_CREDENTIALS_CLIENT_SECRET,
+    )
+    .await;
+    // Get queue observations: a 3 s timeout, so 3.2 s simulated (160 ms really) times out.
+    let id = "ac710000-0000-4000-8000-000000000007";
+    let forced = http
+        .post(format!("{api}/emulator/actions/{id}/next-test-ms"))
+        .json(&json!({"ms": 3_200}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forced.status(), StatusCode::NO_CONTENT);
+
+    let reply = http
+        .post(format!("{api}/api/v2/integrations/actions/{id}/test"))
+        .bearer_auth(&token)
+        .json(&json!({"query": "q"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    let result: Value = reply.json().await.unwrap();
+    assert_eq!(result["success"], false);
+    assert_eq!(result["error"]["code"], "request.timeout");
+    emulator.shutdown().await;
+}
