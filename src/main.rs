@@ -1,6 +1,7 @@
 //! The browser entry point: installs the panic hook and mounts the app.
 
 mod app;
+mod browser;
 mod messages;
 mod pages;
 mod session;

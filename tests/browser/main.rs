@@ -1,6 +1,7 @@
 //! The browser tests: each scenario drives the release build of the app in headless Chromium
 //! against the emulator on its own origin.
 
+mod look;
 mod sign_in;
 mod smoke;
 mod table;
@@ -41,10 +42,15 @@ fn main() {
         }
     };
 
-    let trials = [smoke::scenarios(), sign_in::scenarios(), table::scenarios()]
+    let tests = [smoke::scenarios(), sign_in::scenarios(), table::scenarios()];
+    let trials = tests
         .into_iter()
         .flatten()
         .map(|(name, scenario)| trial(name, scenario, Arc::clone(&driver)))
+        // Screenshots for people run only when asked for with --ignored.
+        .chain(look::scenarios().into_iter().map(|(name, scenario)| {
+            trial(name, scenario, Arc::clone(&driver)).with_ignored_flag(true)
+        }))
         .collect();
 
     let conclusion = libtest_mimic::run(&arguments, trials);

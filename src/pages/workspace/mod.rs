@@ -1,10 +1,12 @@
 //! The signed-in workspace: who is signed in, loading the organisation's actions, and the
 //! actions table.
 
+mod changes;
 mod header;
+mod review;
 mod table;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,8 +24,22 @@ use crate::messages;
 use crate::session::Session;
 use crate::transport::FetchTransport;
 
+use changes::{PendingPanel, pending_key, restore_pending, store_pending};
 use header::Header;
+use review::{Applying, Progress, Report, Review};
 use table::ActionsTable;
+use timeouts_core::engine::{ApplyReport, CancelFlag as ApplyCancel};
+
+use crate::storage::{self, Store};
+
+/// What the workspace shows below the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Table,
+    Review,
+    Applying,
+    Report,
+}
 
 /// Who is signed in, as the header shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,6 +80,19 @@ pub struct WorkspaceContext {
     pub status: RwSignal<LoadStatus>,
     /// Pending timeout edits by action id.
     pub pending: RwSignal<BTreeMap<String, Timeout>>,
+    /// Where pending edits are kept for this user; set once the user is known.
+    pub pending_key: RwSignal<Option<String>>,
+    /// Selected action ids, for bulk changes.
+    pub selected: RwSignal<BTreeSet<String>>,
+    pub screen: RwSignal<Screen>,
+    /// Whether drafts with the old timeout are updated too.
+    pub update_drafts: RwSignal<bool>,
+    pub progress: RwSignal<Progress>,
+    pub report: RwSignal<Option<ApplyReport>>,
+    /// Cancels the running apply.
+    pub cancel: RwSignal<Option<ApplyCancel>>,
+    /// An apply stopped when the session ended and can be resumed.
+    pub resumable: RwSignal<bool>,
 }
 
 impl WorkspaceContext {
@@ -75,6 +104,14 @@ impl WorkspaceContext {
             generation: RwSignal::new(0),
             status: RwSignal::new(LoadStatus::Starting),
             pending: RwSignal::new(BTreeMap::new()),
+            pending_key: RwSignal::new(None),
+            selected: RwSignal::new(BTreeSet::new()),
+            screen: RwSignal::new(Screen::Table),
+            update_drafts: RwSignal::new(true),
+            progress: RwSignal::new(Progress::default()),
+            report: RwSignal::new(None),
+            cancel: RwSignal::new(None),
+            resumable: RwSignal::new(false),
         }
     }
 
@@ -107,15 +144,86 @@ pub fn Workspace() -> impl IntoView {
     let workspace = WorkspaceContext::new();
     provide_context(workspace);
 
+    keep_pending_stored(workspace);
     spawn_local(load(app.clone(), workspace));
-    let retry = Callback::new(move |()| spawn_local(load(app.clone(), workspace)));
+    let retry_app = app.clone();
+    let retry = Callback::new(move |()| spawn_local(load(retry_app.clone(), workspace)));
 
     view! {
         <Header />
         <main>
             <LoadState retry />
-            <ActionsTable />
+            <ResumeBanner />
+            {move || match workspace.screen.get() {
+                Screen::Table => view! {
+                    <PendingPanel />
+                    <ActionsTable />
+                }
+                    .into_any(),
+                Screen::Review => view! { <Review /> }.into_any(),
+                Screen::Applying => view! { <Applying /> }.into_any(),
+                Screen::Report => view! { <Report /> }.into_any(),
+            }}
         </main>
+    }
+}
+
+/// Writes the pending changes to sessionStorage whenever they change, once the user is known.
+fn keep_pending_stored(workspace: WorkspaceContext) {
+    Effect::new(move |_| {
+        let key = workspace.pending_key.get();
+        workspace.pending.with(|pending| {
+            if let Some(key) = key {
+                store_pending(&key, pending);
+            }
+        });
+    });
+}
+
+fn resume_key(pending_key: &str) -> String {
+    format!("{pending_key}.resume")
+}
+
+/// Remembers (or forgets) that an apply stopped when the session ended.
+pub fn remember_resume(workspace: WorkspaceContext, resumable: bool) {
+    workspace.resumable.set(resumable);
+    if let Some(key) = workspace.pending_key.get_untracked() {
+        if resumable {
+            storage::set(Store::Session, &resume_key(&key), "1");
+        } else {
+            storage::remove(Store::Session, &resume_key(&key));
+        }
+    }
+}
+
+/// Offers to carry on with an apply that the end of a session interrupted.
+#[component]
+fn ResumeBanner() -> impl IntoView {
+    let app = expect_context::<AppContext>();
+    let workspace = expect_context::<WorkspaceContext>();
+    let visible = move || {
+        workspace.resumable.get()
+            && workspace.status.get() == LoadStatus::Loaded
+            && workspace.screen.get() == Screen::Table
+            && workspace.pending.with(|p| !p.is_empty())
+    };
+    let resume = move |_| {
+        remember_resume(workspace, false);
+        let plan = review::pending_plan(workspace);
+        review::start_apply(app.clone(), workspace, plan);
+    };
+    view! {
+        <Show when=visible>
+            <div class="notice warn" role="alert">
+                <p>
+                    {move || format!(
+                        "Your last apply stopped when the session ended. {} still pending.",
+                        messages::count(workspace.pending.with(BTreeMap::len), "change is", "changes are"),
+                    )}
+                </p>
+                <button class="primary" on:click=resume.clone()>"Resume the apply"</button>
+            </div>
+        </Show>
     }
 }
 
@@ -188,6 +296,12 @@ async fn load(app: AppContext, workspace: WorkspaceContext) {
     };
     let can_view = user.permissions.can_view_actions();
     let can_edit = user.permissions.can_edit_actions();
+    let key = pending_key(&session.environment.name(), &user.organization_id, &user.id);
+    workspace.pending.set(restore_pending(&key));
+    workspace
+        .resumable
+        .set(storage::get(Store::Session, &resume_key(&key)).is_some());
+    workspace.pending_key.set(Some(key));
     workspace.user.set(Some(user));
     if !can_view {
         workspace.status.set(LoadStatus::NoViewPermission);

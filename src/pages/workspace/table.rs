@@ -5,9 +5,10 @@ use timeouts_core::classify::ReadOnlyReason;
 use timeouts_core::table::{
     self, DraftFilter, DraftTimeout, Filter, Row, Sort, SortKey, TimeoutFilter,
 };
-use timeouts_core::timeout::Timeout;
+use timeouts_core::timeout::{Timeout, TimeoutInput};
 
 use super::WorkspaceContext;
+use super::changes::{BulkBar, FilesBar};
 
 /// Rows drawn at once. Paging keeps the page quick in organisations with thousands of actions;
 /// search, filters and sorting still cover every row.
@@ -47,12 +48,19 @@ pub fn ActionsTable() -> impl IntoView {
         })
     };
     let has_rows = move || workspace.rows.with(|rows| !rows.is_empty());
+    let shown_ids = Signal::derive(move || {
+        workspace
+            .rows
+            .with(|rows| shown.with(|s| s.iter().map(|&i| rows[i].id.clone()).collect::<Vec<_>>()))
+    });
 
     view! {
         <Show when=has_rows>
             <section aria-labelledby="actions-heading">
                 <h2 id="actions-heading">"Data actions"</h2>
                 <Filters filter />
+                <BulkBar shown_ids />
+                <FilesBar shown_ids />
                 <p class="muted" role="status">
                     {move || {
                         format!(
@@ -66,6 +74,9 @@ pub fn ActionsTable() -> impl IntoView {
                     <table class="actions">
                         <thead>
                             <tr>
+                                <th scope="col">
+                                    <span class="visually-hidden">"Selected"</span>
+                                </th>
                                 <SortHeader label="Action" key=SortKey::Name sort />
                                 <SortHeader label="Integration" key=SortKey::Integration sort />
                                 <SortHeader label="Category" key=SortKey::Category sort />
@@ -214,9 +225,40 @@ fn SortHeader(label: &'static str, key: SortKey, sort: RwSignal<Sort>) -> impl I
 /// One action.
 #[component]
 fn ActionRow(row: Row) -> impl IntoView {
+    let workspace = expect_context::<WorkspaceContext>();
     let integration_type = row.integration_type.clone().unwrap_or_default();
+    let id = row.id.clone();
+    let is_pending = {
+        let id = id.clone();
+        move || workspace.pending.with(|p| p.contains_key(&id))
+    };
+    let is_selected = {
+        let id = id.clone();
+        move || workspace.selected.with(|s| s.contains(&id))
+    };
+    let on_select = {
+        let id = id.clone();
+        move |event| {
+            let checked = event_target_checked(&event);
+            workspace.selected.update(|selected| {
+                if checked {
+                    selected.insert(id.clone());
+                } else {
+                    selected.remove(&id);
+                }
+            });
+        }
+    };
     view! {
-        <tr data-action-id=row.id.clone()>
+        <tr data-action-id=row.id.clone() class:pending=is_pending>
+            <td>
+                <input
+                    type="checkbox"
+                    aria-label=format!("Select {}", row.name)
+                    prop:checked=is_selected
+                    on:change=on_select
+                />
+            </td>
             <th scope="row">
                 {row.name.clone()}
                 {row.classification.function.then(|| view! { <span class="badge">"function"</span> })}
@@ -228,12 +270,108 @@ fn ActionRow(row: Row) -> impl IntoView {
             </td>
             <td>{row.category.clone()}</td>
             <td>
-                <TimeoutText timeout=row.timeout />
+                <TimeoutCell row=row.clone() />
             </td>
             <td>{draft_badge(row.draft)}</td>
             <td>{row.secure.then(|| view! { <span class="badge">"secure"</span> })}</td>
             <td>{editable_text(row.read_only())}</td>
         </tr>
+    }
+}
+
+/// The timeout, its pending change, and the in-place editor (Enter queues, Escape cancels).
+#[component]
+fn TimeoutCell(row: Row) -> impl IntoView {
+    let workspace = expect_context::<WorkspaceContext>();
+    let editing = RwSignal::new(false);
+    let typed = RwSignal::new(String::new());
+    let input_ref = NodeRef::<leptos::html::Input>::new();
+    let editable = row.classification.is_editable() && row.timeout.is_some();
+    let current = row.timeout;
+    let id = row.id.clone();
+    let name = row.name.clone();
+
+    let pending = {
+        let id = id.clone();
+        move || workspace.pending.with(|p| p.get(&id).copied())
+    };
+    let problem = move || {
+        typed.with(|text| {
+            (!text.is_empty())
+                .then(|| TimeoutInput::new(text).validate().err())
+                .flatten()
+                .map(|error| error.to_string())
+        })
+    };
+
+    let start = move |_| {
+        typed.set(String::new());
+        editing.set(true);
+    };
+    Effect::new(move |_| {
+        if let Some(input) = input_ref.get() {
+            let _ = input.focus();
+        }
+    });
+
+    let on_key = {
+        let id = id.clone();
+        move |event: leptos::ev::KeyboardEvent| match event.key().as_str() {
+            "Enter" => {
+                event.prevent_default();
+                if let Ok(timeout) = TimeoutInput::new(&typed.get_untracked()).validate() {
+                    workspace.pending.update(|p| {
+                        if Some(timeout) == current {
+                            p.remove(&id);
+                        } else {
+                            p.insert(id.clone(), timeout);
+                        }
+                    });
+                    editing.set(false);
+                } else if typed.with_untracked(String::is_empty) {
+                    typed.set(" ".into());
+                }
+            }
+            "Escape" => editing.set(false),
+            _ => {}
+        }
+    };
+
+    let edit_label = format!("Edit timeout of {name}");
+    let input_label = format!("New timeout for {name} in seconds, or default");
+    move || {
+        if editing.get() {
+            view! {
+                <input
+                    type="text"
+                    class="timeout-editor"
+                    size="8"
+                    node_ref=input_ref
+                    aria-label=input_label.clone()
+                    aria-invalid=move || problem().is_some().to_string()
+                    prop:value=move || typed.get()
+                    on:input=move |event| typed.set(event_target_value(&event))
+                    on:keydown=on_key.clone()
+                />
+                {move || problem().map(|p| view! { <span class="field-error" role="alert">{p}</span> })}
+            }
+                .into_any()
+        } else {
+            let pending = pending.clone();
+            view! {
+                <TimeoutText timeout=current />
+                {move || pending().map(|after| view! { <span class="pending-value">{format!(" → {after}")}</span> })}
+                {editable
+                    .then(|| {
+                        view! {
+                            <button class="edit" aria-label=edit_label.clone() on:click=start>
+                                "Edit"
+                            </button>
+                        }
+                    })}
+            }
+                .into_any()
+        }
     }
 }
 
