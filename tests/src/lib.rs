@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -66,13 +66,26 @@ impl ChromeDriver {
 
     /// Opens a new headless Chromium with a fresh profile.
     pub async fn open_browser(&self) -> Result<Client, String> {
+        self.open_browser_with(None).await
+    }
+
+    /// Opens a new headless Chromium with a fresh profile that saves downloads, without
+    /// asking, in `downloads` when given.
+    async fn open_browser_with(&self, downloads: Option<&Path>) -> Result<Client, String> {
         let profile = tempfile::tempdir_in(self.profiles.path()).map_err(|e| e.to_string())?;
+        let mut options = serde_json::json!({
+            "binary": chromium_binary(),
+            "args": chromium_args(profile.path()),
+        });
+        if let Some(folder) = downloads {
+            options["prefs"] = serde_json::json!({
+                "download.default_directory": folder,
+                "download.prompt_for_download": false,
+            });
+        }
         let capabilities = serde_json::json!({
             "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium_binary(),
-                "args": chromium_args(profile.path()),
-            },
+            "goog:chromeOptions": options,
         });
         // The profile folder is removed with `profiles` when the driver stops.
         let _ = profile.keep();
@@ -94,7 +107,20 @@ impl ChromeDriver {
         F: FnOnce(Client) -> Fut,
         Fut: Future<Output = Result<(), String>>,
     {
-        let browser = self.open_browser().await?;
+        self.with_browser_downloading(None, scenario).await
+    }
+
+    /// Like [`ChromeDriver::with_browser`], with downloads saved in `downloads` when given.
+    pub async fn with_browser_downloading<F, Fut>(
+        &self,
+        downloads: Option<&Path>,
+        scenario: F,
+    ) -> Result<(), String>
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<(), String>>,
+    {
+        let browser = self.open_browser_with(downloads).await?;
         let outcome = std::panic::AssertUnwindSafe(scenario(browser.clone()))
             .catch_unwind()
             .await;
@@ -340,25 +366,16 @@ impl Stage {
     }
 }
 
-/// Waits for the table and returns its "Showing N of M actions" line.
+/// Waits until the table has finished loading and returns its "Showing N of M actions" line.
 pub async fn table_count(browser: &Client) -> Result<String, String> {
     heading(browser, "Data actions").await?;
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let status = find(browser, "//p[starts-with(normalize-space(), 'Showing ')]").await?;
-        let text = status.text().await.map_err(|e| e.to_string())?;
-        let loading = browser
-            .find_all(Locator::Css(".load-progress"))
-            .await
-            .map_err(|e| e.to_string())?;
-        if loading.is_empty() {
-            return Ok(text);
-        }
-        if Instant::now() > deadline {
-            return Err(format!("still loading; the table says {text:?}"));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    find(
+        browser,
+        "//section[@aria-busy='false'][.//h2[normalize-space()='Data actions']]",
+    )
+    .await?;
+    let status = find(browser, "//p[starts-with(normalize-space(), 'Showing ')]").await?;
+    status.text().await.map_err(|e| e.to_string())
 }
 
 /// The number of Content-Security-Policy violations the page has counted.
@@ -443,6 +460,76 @@ pub async fn wait_for_column(
         }
         if Instant::now() > deadline {
             return Err(format!("column {index} is {texts:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The keys WebDriver sends for Enter and Escape.
+pub mod keys {
+    pub const ENTER: char = '\u{E007}';
+    pub const ESCAPE: char = '\u{E00C}';
+}
+
+/// Opens the in-place editor of the action named `name` and types `text` into it (without
+/// confirming), returning the editor.
+pub async fn open_editor(browser: &Client, name: &str, text: &str) -> Result<Element, String> {
+    click(&button(browser, &format!("Edit timeout of {name}")).await?).await?;
+    let editor = find(
+        browser,
+        &format!(
+            "//input[@aria-label={}]",
+            literal(&format!("New timeout for {name} in seconds, or default"))
+        ),
+    )
+    .await?;
+    editor.send_keys(text).await.map_err(|e| e.to_string())?;
+    Ok(editor)
+}
+
+/// Edits the timeout of the action named `name` in place and confirms with Enter.
+pub async fn edit_timeout(browser: &Client, name: &str, text: &str) -> Result<(), String> {
+    let editor = open_editor(browser, name, text).await?;
+    editor
+        .send_keys(&keys::ENTER.to_string())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Waits, up to `patience`, for a heading with exactly this text (for steps that take longer
+/// than [`PATIENCE`], such as a large apply paced by the rate limit).
+pub async fn heading_within(
+    browser: &Client,
+    text: &str,
+    patience: Duration,
+) -> Result<Element, String> {
+    let xpath = format!(
+        "//*[self::h1 or self::h2 or self::h3][normalize-space()={}]",
+        literal(text)
+    );
+    browser
+        .wait()
+        .at_most(patience)
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .map_err(|error| format!("no heading {text:?} within {patience:?}: {error}"))
+}
+
+/// Waits for a finished download whose name ends in `extension` in `folder`, and returns
+/// its text.
+pub async fn downloaded(folder: &Path, extension: &str) -> Result<String, String> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let found = std::fs::read_dir(folder)
+            .map_err(|e| e.to_string())?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .find(|path| path.extension().is_some_and(|e| e == extension));
+        if let Some(path) = found {
+            return std::fs::read_to_string(&path).map_err(|e| e.to_string());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no .{extension} file was downloaded"));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

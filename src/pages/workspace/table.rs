@@ -7,8 +7,8 @@ use timeouts_core::table::{
 };
 use timeouts_core::timeout::{Timeout, TimeoutInput};
 
-use super::WorkspaceContext;
 use super::changes::{BulkBar, FilesBar};
+use super::{LoadStatus, WorkspaceContext};
 
 /// Rows drawn at once. Paging keeps the page quick in organisations with thousands of actions;
 /// search, filters and sorting still cover every row.
@@ -56,7 +56,10 @@ pub fn ActionsTable() -> impl IntoView {
 
     view! {
         <Show when=has_rows>
-            <section aria-labelledby="actions-heading">
+            <section
+                aria-labelledby="actions-heading"
+                aria-busy=move || (workspace.status.get() != LoadStatus::Loaded).to_string()
+            >
                 <h2 id="actions-heading">"Data actions"</h2>
                 <Filters filter />
                 <BulkBar shown_ids />
