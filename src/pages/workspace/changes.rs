@@ -51,6 +51,8 @@ pub fn store_pending(key: &str, pending: &BTreeMap<String, Timeout>) {
 pub fn PendingPanel() -> impl IntoView {
     let workspace = expect_context::<WorkspaceContext>();
     let pending_count = move || workspace.pending.with(BTreeMap::len);
+    // Each item is keyed by all it shows: changes restored after a reload are listed before
+    // the actions have loaded, and must be drawn again once their names and timeouts arrive.
     let names = move || {
         workspace.org.with(|org| {
             workspace.pending.with(|pending| {
@@ -77,7 +79,7 @@ pub fn PendingPanel() -> impl IntoView {
                     {move || format!("Pending changes ({})", pending_count())}
                 </h2>
                 <ul class="pending-list">
-                    <For each=names key=|(id, _, _, after)| (id.clone(), *after) let:item>
+                    <For each=names key=Clone::clone let:item>
                         <PendingItem id=item.0 name=item.1 before=item.2 after=item.3 />
                     </For>
                 </ul>
