@@ -291,7 +291,9 @@ struct Run<'a, T> {
     pacer: Pacer,
     cancel: &'a CancelFlag,
     session_expired: Cell<bool>,
-    pauses: RefCell<Vec<Duration>>,
+    /// Hands events to the app's callback, from the main loop and from inside a change (a
+    /// rate-limit pause is reported when it starts, not when the change ends).
+    emit: &'a dyn Fn(ApplyEvent<'_>),
 }
 
 /// What one change produced.
@@ -318,16 +320,21 @@ enum Failure {
 }
 
 /// Applies the plan. `org` supplies configs and versions; `on_event` hears of each finished
-/// change and each rate-limit pause. Never fails as a whole: every change gets an outcome.
+/// change and of each rate-limit pause as it starts. Never fails as a whole: every change gets
+/// an outcome.
 pub async fn apply<T: Transport>(
     api: &Api<T>,
     org: &LoadedOrg,
     plan: &Plan,
     options: &ApplyOptions,
     cancel: &CancelFlag,
-    mut on_event: impl FnMut(ApplyEvent<'_>),
+    on_event: impl FnMut(ApplyEvent<'_>),
 ) -> ApplyReport {
     let requests_before = api.requests_sent();
+    // Everything runs in this one task and the callback is only ever called between polls'
+    // awaits, so the borrow below never overlaps another.
+    let events = RefCell::new(on_event);
+    let emit = |event: ApplyEvent<'_>| (events.borrow_mut())(event);
     let run = Run {
         api,
         org,
@@ -335,7 +342,7 @@ pub async fn apply<T: Transport>(
         pacer: Pacer::new(options.retry.clone(), api.rate_limit()),
         cancel,
         session_expired: Cell::new(false),
-        pauses: RefCell::new(Vec::new()),
+        emit: &emit,
     };
 
     let total = plan.changes.len();
@@ -350,9 +357,6 @@ pub async fn apply<T: Transport>(
 
     let mut done = 0;
     while let Some((index, finished)) = changes.next().await {
-        for pause in run.pauses.borrow_mut().drain(..) {
-            on_event(ApplyEvent::RateLimited { pause });
-        }
         done += 1;
         report.updated_actions.extend(finished.action);
         report.updated_drafts.extend(finished.draft);
@@ -361,7 +365,7 @@ pub async fn apply<T: Transport>(
             outcome: finished.outcome,
             verification: None,
         };
-        on_event(ApplyEvent::ChangeFinished {
+        emit(ApplyEvent::ChangeFinished {
             result: &result,
             done,
             total,
@@ -380,7 +384,10 @@ pub async fn apply<T: Transport>(
     };
 
     if options.verify && report.stopped.is_none() {
-        run.verify(&mut report, &mut on_event).await;
+        run.verify(&mut report).await;
+        if run.session_expired.get() {
+            report.stopped = Some(Stopped::SessionExpired);
+        }
     }
 
     report.requests_sent = api.requests_sent() - requests_before;
@@ -400,7 +407,7 @@ impl<T: Transport> Run<'_, T> {
         Fut: std::future::Future<Output = Result<R, ApiError>>,
     {
         let stop = || self.stopped();
-        let on_pause = |pause| self.pauses.borrow_mut().push(pause);
+        let on_pause = |pause| (self.emit)(ApplyEvent::RateLimited { pause });
         match self
             .pacer
             .call(self.api.transport(), &stop, &on_pause, op)
@@ -614,7 +621,7 @@ impl<T: Transport> Run<'_, T> {
     }
 
     /// Re-reads the applied actions, 50 per request, and records what Genesys holds.
-    async fn verify(&self, report: &mut ApplyReport, on_event: &mut impl FnMut(ApplyEvent<'_>)) {
+    async fn verify(&self, report: &mut ApplyReport) {
         let applied: Vec<String> = report
             .results
             .iter()
@@ -624,7 +631,7 @@ impl<T: Transport> Run<'_, T> {
         if applied.is_empty() {
             return;
         }
-        on_event(ApplyEvent::Verifying {
+        (self.emit)(ApplyEvent::Verifying {
             actions: applied.len(),
         });
 
@@ -844,6 +851,7 @@ mod tests {
 
         let api = api(&fake);
         let mut pauses = Vec::new();
+        let mut first_event = None;
         let started = web_time::Instant::now();
         let report = block_on(apply(
             &api,
@@ -852,12 +860,15 @@ mod tests {
             &options,
             &CancelFlag::new(),
             |event| {
+                first_event.get_or_insert(matches!(event, ApplyEvent::RateLimited { .. }));
                 if let ApplyEvent::RateLimited { pause } = event {
                     pauses.push(pause);
                 }
             },
         ));
 
+        // The pause is reported when it starts, before any change finishes.
+        assert_eq!(first_event, Some(true));
         assert_eq!(report.counts().applied, 4);
         assert_eq!(report.rate_limited, 1);
         assert_eq!(pauses, vec![Duration::from_millis(150)]);

@@ -211,12 +211,15 @@ pub async fn load_org<T: Transport>(
     api: &Api<T>,
     options: &LoadOptions,
     cancel: &CancelFlag,
-    mut on_event: impl FnMut(LoadEvent<'_>),
+    on_event: impl FnMut(LoadEvent<'_>),
 ) -> Result<LoadedOrg, LoadError> {
     let pacer = Pacer::new(options.retry.clone(), api.rate_limit());
     let stop = || cancel.is_cancelled();
-    let paused = std::cell::Cell::new(None);
-    let on_pause = |pause| paused.set(Some(pause));
+    // One task, and the callback is called only between awaits or from inside a poll, never
+    // both at once, so the borrow never overlaps another.
+    let events = std::cell::RefCell::new(on_event);
+    let emit = |event: LoadEvent<'_>| (events.borrow_mut())(event);
+    let on_pause = |pause| emit(LoadEvent::RateLimited { pause });
     let fetch = |kind: Kind, page: u32| {
         let (pacer, stop, on_pause) = (&pacer, &stop, &on_pause);
         async move {
@@ -243,12 +246,11 @@ pub async fn load_org<T: Transport>(
     let mut total = 3;
     let mut rest = Vec::new();
     while let Some((kind, page, result)) = first_pages.next().await {
-        report_pause(&paused, &mut on_event);
         done += 1;
         let page_data = match result {
             Err(CallError::Api(error)) if kind == Kind::Integrations && error.is_forbidden() => {
                 integrations_forbidden = true;
-                on_event(LoadEvent::Progress { done, total });
+                emit(LoadEvent::Progress { done, total });
                 continue;
             }
             other => other?,
@@ -257,9 +259,9 @@ pub async fn load_org<T: Transport>(
         total += count - 1;
         rest.extend((2..=count).map(|page| (kind, page)));
         if let (Kind::Actions, Page::Actions(listing)) = (kind, &page_data) {
-            on_event(LoadEvent::Actions(&listing.entities));
+            emit(LoadEvent::Actions(&listing.entities));
         }
-        on_event(LoadEvent::Progress { done, total });
+        emit(LoadEvent::Progress { done, total });
         pages.push((kind, page, page_data));
     }
     drop(first_pages);
@@ -267,13 +269,12 @@ pub async fn load_org<T: Transport>(
     let mut later_pages = stream::iter(rest.into_iter().map(|(kind, page)| fetch(kind, page)))
         .buffer_unordered(options.concurrency.max(1));
     while let Some((kind, page, result)) = later_pages.next().await {
-        report_pause(&paused, &mut on_event);
         let page_data = result?;
         done += 1;
         if let (Kind::Actions, Page::Actions(listing)) = (kind, &page_data) {
-            on_event(LoadEvent::Actions(&listing.entities));
+            emit(LoadEvent::Actions(&listing.entities));
         }
-        on_event(LoadEvent::Progress { done, total });
+        emit(LoadEvent::Progress { done, total });
         pages.push((kind, page, page_data));
     }
     drop(later_pages);
@@ -292,26 +293,8 @@ pub async fn load_org<T: Transport>(
 
     let mut org = LoadedOrg::new(integrations, actions, drafts);
     org.integrations_forbidden = integrations_forbidden;
-    fill_missing_configs(
-        api,
-        &pacer,
-        options,
-        &stop,
-        &mut org,
-        (done, total),
-        &mut on_event,
-    )
-    .await?;
+    fill_missing_configs(api, &pacer, options, &stop, &mut org, (done, total), &emit).await?;
     Ok(org)
-}
-
-fn report_pause(
-    paused: &std::cell::Cell<Option<Duration>>,
-    on_event: &mut impl FnMut(LoadEvent<'_>),
-) {
-    if let Some(pause) = paused.take() {
-        on_event(LoadEvent::RateLimited { pause });
-    }
 }
 
 /// Reads, one by one at bounded concurrency, the actions and drafts listed without config.
@@ -322,7 +305,7 @@ async fn fill_missing_configs<T: Transport>(
     stop: &dyn Fn() -> bool,
     org: &mut LoadedOrg,
     (mut done, total): (u32, u32),
-    on_event: &mut impl FnMut(LoadEvent<'_>),
+    emit: &dyn Fn(LoadEvent<'_>),
 ) -> Result<(), LoadError> {
     let missing_actions: Vec<String> = org
         .actions()
@@ -347,8 +330,7 @@ async fn fill_missing_configs<T: Transport>(
 
     let total =
         total + u32::try_from(missing_actions.len() + missing_drafts.len()).unwrap_or(u32::MAX);
-    let paused = std::cell::Cell::new(None);
-    let on_pause = |pause| paused.set(Some(pause));
+    let on_pause = |pause| emit(LoadEvent::RateLimited { pause });
     let reads = missing_actions
         .into_iter()
         .map(|id| (false, id))
@@ -367,16 +349,15 @@ async fn fill_missing_configs<T: Transport>(
         });
     let mut reads = stream::iter(reads).buffer_unordered(options.concurrency.max(1));
     while let Some((is_draft, result)) = reads.next().await {
-        report_pause(&paused, on_event);
         let read = result?;
         done += 1;
         if is_draft {
             org.update_drafts([read]);
         } else {
-            on_event(LoadEvent::Actions(std::slice::from_ref(&read)));
+            emit(LoadEvent::Actions(std::slice::from_ref(&read)));
             org.update_actions([read]);
         }
-        on_event(LoadEvent::Progress { done, total });
+        emit(LoadEvent::Progress { done, total });
     }
     Ok(())
 }
