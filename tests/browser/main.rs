@@ -1,6 +1,7 @@
 //! The browser tests: each scenario drives the release build of the app in headless Chromium
 //! against the emulator on its own origin.
 
+mod apply;
 mod look;
 mod sign_in;
 mod smoke;
@@ -42,7 +43,12 @@ fn main() {
         }
     };
 
-    let tests = [smoke::scenarios(), sign_in::scenarios(), table::scenarios()];
+    let tests = [
+        smoke::scenarios(),
+        sign_in::scenarios(),
+        table::scenarios(),
+        apply::scenarios(),
+    ];
     let trials = tests
         .into_iter()
         .flatten()

@@ -185,14 +185,25 @@ pub fn app_dist() -> Result<PathBuf, String> {
     }
 }
 
-/// Waits until an element matching `xpath` is on the page.
+/// Waits until an element matching `xpath` is on the page. A search that a navigation
+/// interrupts ("aborted by navigation") is tried again on the new page.
 pub async fn find(browser: &Client, xpath: &str) -> Result<Element, String> {
-    browser
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::XPath(xpath))
-        .await
-        .map_err(|error| format!("nothing matches {xpath}: {error}"))
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let patience = deadline.saturating_duration_since(Instant::now());
+        match browser
+            .wait()
+            .at_most(patience)
+            .for_element(Locator::XPath(xpath))
+            .await
+        {
+            Ok(element) => return Ok(element),
+            Err(error) if Instant::now() >= deadline => {
+                return Err(format!("nothing matches {xpath}: {error}"));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
 }
 
 /// Waits for a heading with exactly this text.
@@ -530,6 +541,34 @@ pub async fn downloaded(folder: &Path, extension: &str) -> Result<String, String
         }
         if Instant::now() > deadline {
             return Err(format!("no .{extension} file was downloaded"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Signs out with the header's button and waits until the app is back from Genesys' logout
+/// page, showing its sign-in button on a new page.
+pub async fn sign_out(browser: &Client) -> Result<(), String> {
+    run_js(browser, "window.signingOut = true; return null;").await?;
+    click(&button(browser, "Sign out").await?).await?;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let state = run_js(
+            browser,
+            "return window.signingOut === undefined && document.readyState === 'complete' \
+             && [...document.querySelectorAll('button')] \
+                .some(b => b.textContent.trim() === 'Sign in with Genesys Cloud');",
+        )
+        .await
+        .unwrap_or_default();
+        if state == serde_json::json!(true) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "signing out never came back to the app; at {:?}",
+                current_url(browser).await
+            ));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
