@@ -28,6 +28,10 @@ crate::scenarios!(
     a_malformed_import_lists_every_problem_by_line_and_adds_nothing,
     pending_changes_survive_a_reload,
     another_user_does_not_inherit_pending_changes,
+    a_bulk_cap_skips_read_only_actions_and_says_so,
+    a_change_that_keeps_failing_can_be_retried,
+    a_cancelled_apply_keeps_the_unfinished_changes_pending,
+    a_session_too_short_for_the_apply_is_announced,
 );
 
 /// The id of the demo organisation's action number `n` (1 to 60).
@@ -1107,6 +1111,180 @@ async fn another_user_does_not_inherit_pending_changes(
             text_appears(&browser, "Pending changes (1)").await?;
             text_appears(&browser, "Get invoice: 30 s → 20 s").await?;
             text_disappears(&browser, "Reading your account").await?;
+            Ok(())
+        })
+        .await
+}
+
+async fn a_bulk_cap_skips_read_only_actions_and_says_so(
+    driver: Arc<ChromeDriver>,
+) -> Result<(), String> {
+    let stage = Stage::demo().await?;
+    let static_user_by_email = format!("static_-_{}", demo_id(12));
+    driver
+        .with_browser(|browser| async move {
+            sign_in_as_admin(&browser, &stage).await?;
+            choose(&browser, "Integration", "Genesys Cloud Data Actions").await?;
+            wait_for_text(
+                &browser,
+                "//p[starts-with(normalize-space(), 'Showing ')]",
+                |t| t.starts_with("Showing 12 of "),
+            )
+            .await?;
+            click(&button(&browser, "Select all 12 shown").await?).await?;
+            choose(&browser, "Bulk change", "Cap at").await?;
+            fill(&browser, "Seconds", "10").await?;
+            click(&button(&browser, "Add to pending changes").await?).await?;
+            for said in [
+                "Added 6 changes to the pending changes.",
+                "4 actions already had that timeout.",
+                "Skipped 2 read-only actions that cannot be changed:",
+                "Get Genesys Cloud wrap-up codes",
+                "Get Genesys Cloud user by email",
+            ] {
+                text_appears(&browser, said).await?;
+            }
+
+            open_review(&browser).await?;
+            apply_reviewed(&browser, browser_tests::PATIENCE).await?;
+            let summary = report_summary(&browser).await?;
+            if !summary.starts_with("6 applied, 0 conflicts, 0 failed") {
+                return Err(format!("the report says {summary:?}"));
+            }
+            // Actions 1 to 10 held 5, default, 10, 15, 8, default, 3, 20, 12 and default.
+            let expected = [5, 10, 10, 10, 8, 10, 3, 10, 10, 10];
+            for (n, seconds) in (1..=10).zip(expected) {
+                if stored_timeout(&stage, n)? != Some(seconds) {
+                    return Err(format!(
+                        "action {n} holds {:?}, not {seconds} s",
+                        stored_timeout(&stage, n)?
+                    ));
+                }
+            }
+            let built_in = stage
+                .emulator
+                .stored_action(&static_user_by_email)
+                .map_err(|e| e.to_string())?;
+            if timeout_of(&built_in) != Some(30) {
+                return Err(format!(
+                    "a built-in action was changed: {}",
+                    built_in["config"]
+                ));
+            }
+            Ok(())
+        })
+        .await
+}
+
+async fn a_change_that_keeps_failing_can_be_retried(
+    driver: Arc<ChromeDriver>,
+) -> Result<(), String> {
+    let stage = Stage::demo().await?;
+    driver
+        .with_browser(|browser| async move {
+            sign_in_as_admin(&browser, &stage).await?;
+            edit_timeout(&browser, "Get invoice", "20").await?;
+            open_review(&browser).await?;
+
+            // More server errors in a row than one change's attempts.
+            stage.emulator.set_faults(Faults {
+                fail_next: 3,
+                fail_mode: FailureMode::Status,
+                fail_status: 500,
+                ..Faults::default()
+            });
+            apply_reviewed(&browser, browser_tests::PATIENCE).await?;
+            let summary = report_summary(&browser).await?;
+            if !summary.starts_with("0 applied, 0 conflicts, 1 failed") {
+                return Err(format!("the report says {summary:?}"));
+            }
+            let reported = report_row(&browser, "Get invoice").await?;
+            if !reported.contains("failed") {
+                return Err(format!("the report row says {reported:?}"));
+            }
+            if stored_timeout(&stage, INVOICE)? != Some(30) {
+                return Err("a failed change reached Genesys".into());
+            }
+
+            click(&button(&browser, "Retry 1 failed change").await?).await?;
+            wait_for_text(
+                &browser,
+                "//section[contains(@class, 'report')]/p[@role='status']",
+                |t| t.starts_with("1 applied, 0 conflicts, 0 failed"),
+            )
+            .await?;
+            if stored_timeout(&stage, INVOICE)? != Some(20) {
+                return Err("the retried change did not reach Genesys".into());
+            }
+            Ok(())
+        })
+        .await
+}
+
+async fn a_cancelled_apply_keeps_the_unfinished_changes_pending(
+    driver: Arc<ChromeDriver>,
+) -> Result<(), String> {
+    let stage = Stage::demo().await?;
+    driver
+        .with_browser(|browser| async move {
+            sign_in_as_admin(&browser, &stage).await?;
+            queue_legacy_billing(&browser, "22").await?;
+            open_review(&browser).await?;
+
+            stage.emulator.set_faults(Faults {
+                latency_ms: 700,
+                ..Faults::default()
+            });
+            click(
+                &find(
+                    &browser,
+                    "//section[contains(@class, 'review')]//button[starts-with(normalize-space(), 'Apply ')]",
+                )
+                .await?,
+            )
+            .await?;
+            find(&browser, "//ul[@class='outcomes']/li").await?;
+            click(&button(&browser, "Cancel").await?).await?;
+            heading(&browser, "Apply finished").await?;
+            stage.emulator.clear_faults();
+            text_appears(
+                &browser,
+                "The apply was cancelled: the changes not started are still pending.",
+            )
+            .await?;
+
+            let applied = (50..=60)
+                .filter(|&n| stored_timeout(&stage, n).is_ok_and(|t| t == Some(22)))
+                .count();
+            if applied == 0 || applied == 11 {
+                return Err(format!("{applied} of 11 changes were applied before the cancel"));
+            }
+            click(&button(&browser, "Back to the table").await?).await?;
+            table_count(&browser).await?;
+            text_appears(&browser, &format!("Pending changes ({})", 11 - applied)).await?;
+            Ok(())
+        })
+        .await
+}
+
+async fn a_session_too_short_for_the_apply_is_announced(
+    driver: Arc<ChromeDriver>,
+) -> Result<(), String> {
+    let stage = Stage::start(EmulatorConfig {
+        token_ttl_seconds: 45,
+        ..EmulatorConfig::default()
+    })
+    .await?;
+    driver
+        .with_browser(|browser| async move {
+            sign_in_as_admin(&browser, &stage).await?;
+            edit_timeout(&browser, "Get invoice", "20").await?;
+            open_review(&browser).await?;
+            text_appears(&browser, "but your session ends in").await?;
+            click(&button(&browser, "Sign in again now").await?).await?;
+            click(&button(&browser, "Sign in as Dana Admin").await?).await?;
+            table_count(&browser).await?;
+            text_appears(&browser, "Pending changes (1)").await?;
             Ok(())
         })
         .await
