@@ -334,6 +334,17 @@ async fn bad_timeouts_are_refused_with_their_message_and_nothing_is_queued(
             if !problems.is_empty() {
                 return Err(problems.join("\n"));
             }
+
+            // Escape leaves a valid value unqueued too.
+            let editor = open_editor(&browser, name, "20").await?;
+            editor
+                .send_keys(&keys::ESCAPE.to_string())
+                .await
+                .map_err(|e| e.to_string())?;
+            button(&browser, &format!("Edit timeout of {name}")).await?;
+            if pending_section_shown(&browser).await? {
+                return Err("Escape queued the typed value".into());
+            }
             let row = row_text(&browser, name).await?;
             if row.contains('→') {
                 return Err(format!("the row shows a pending change: {row}"));
@@ -909,7 +920,7 @@ async fn exported_files_import_back_as_pending_changes(
             .await?;
 
             click(&button(&browser, "Export shown as CSV").await?).await?;
-            let csv = downloaded(&downloads, "csv").await?;
+            let csv = downloaded(&downloads, "timeouts-", "csv").await?;
             let mut lines = csv.lines();
             if lines.next() != Some("action_id,name,integration,category,timeout,version") {
                 return Err(format!("the CSV starts {csv:?}"));
@@ -938,8 +949,9 @@ async fn exported_files_import_back_as_pending_changes(
             }
 
             click(&button(&browser, "Export shown as JSON").await?).await?;
-            let snapshot: Value = serde_json::from_str(&downloaded(&downloads, "json").await?)
-                .map_err(|e| format!("the JSON export does not parse: {e}"))?;
+            let snapshot: Value =
+                serde_json::from_str(&downloaded(&downloads, "timeouts-2", "json").await?)
+                    .map_err(|e| format!("the JSON export does not parse: {e}"))?;
             if snapshot["actions"].as_array().map(Vec::len) != Some(6) {
                 return Err(format!("the JSON export holds {}", snapshot["actions"]));
             }
@@ -957,6 +969,27 @@ async fn exported_files_import_back_as_pending_changes(
             text_appears(&browser, "Imported edited.csv: 6 changes added").await?;
             text_appears(&browser, "Pending changes (6)").await?;
             open_review(&browser).await?;
+
+            // The snapshot offered before applying holds the affected actions as they are.
+            click(&button(&browser, "Download current timeouts (JSON)").await?).await?;
+            let before: Value =
+                serde_json::from_str(&downloaded(&downloads, "timeouts-before-", "json").await?)
+                    .map_err(|e| format!("the snapshot does not parse: {e}"))?;
+            let entries = before["actions"].as_array().cloned().unwrap_or_default();
+            if entries.len() != 6 {
+                return Err(format!("the snapshot before applying holds {entries:?}"));
+            }
+            for entry in &entries {
+                let id = entry["actionId"].as_str().unwrap_or_default();
+                let action = stage
+                    .emulator
+                    .stored_action(id)
+                    .map_err(|e| e.to_string())?;
+                let expected = timeout_of(&action).map_or_else(|| json!("default"), |s| json!(s));
+                if entry["timeout"] != expected {
+                    return Err(format!("the snapshot says {entry} but Genesys {expected}"));
+                }
+            }
             apply_reviewed(&browser, browser_tests::PATIENCE).await?;
             let summary = report_summary(&browser).await?;
             if !summary.starts_with("6 applied") {

@@ -526,21 +526,27 @@ pub async fn heading_within(
         .map_err(|error| format!("no heading {text:?} within {patience:?}: {error}"))
 }
 
-/// Waits for a finished download whose name ends in `extension` in `folder`, and returns
-/// its text.
-pub async fn downloaded(folder: &Path, extension: &str) -> Result<String, String> {
+/// Waits for a finished download in `folder` whose name starts with `prefix` and ends in
+/// `extension`, and returns its text.
+pub async fn downloaded(folder: &Path, prefix: &str, extension: &str) -> Result<String, String> {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let found = std::fs::read_dir(folder)
             .map_err(|e| e.to_string())?
             .filter_map(Result::ok)
             .map(|entry| entry.path())
-            .find(|path| path.extension().is_some_and(|e| e == extension));
+            .find(|path| {
+                path.extension().is_some_and(|e| e == extension)
+                    && path
+                        .file_name()
+                        .and_then(|name| name.to_str())
+                        .is_some_and(|name| name.starts_with(prefix))
+            });
         if let Some(path) = found {
             return std::fs::read_to_string(&path).map_err(|e| e.to_string());
         }
         if Instant::now() > deadline {
-            return Err(format!("no .{extension} file was downloaded"));
+            return Err(format!("no {prefix}….{extension} file was downloaded"));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
