@@ -2,7 +2,9 @@
 //! actions table.
 
 mod changes;
+mod details;
 mod header;
+mod latency;
 mod review;
 mod table;
 
@@ -93,6 +95,8 @@ pub struct WorkspaceContext {
     pub cancel: RwSignal<Option<ApplyCancel>>,
     /// An apply stopped when the session ended and can be resumed.
     pub resumable: RwSignal<bool>,
+    /// Latency figures, their filter and the open details panel.
+    pub tuning: latency::Tuning,
 }
 
 impl WorkspaceContext {
@@ -112,6 +116,7 @@ impl WorkspaceContext {
             report: RwSignal::new(None),
             cancel: RwSignal::new(None),
             resumable: RwSignal::new(false),
+            tuning: latency::Tuning::new(),
         }
     }
 
@@ -151,6 +156,7 @@ pub fn Workspace() -> impl IntoView {
 
     view! {
         <Header />
+        <latency::Limits />
         <main>
             <LoadState retry />
             <ResumeBanner />
@@ -158,6 +164,7 @@ pub fn Workspace() -> impl IntoView {
                 Screen::Table => view! {
                     <PendingPanel />
                     <ActionsTable />
+                    <details::DetailsDialog />
                 }
                     .into_any(),
                 Screen::Review => view! { <Review /> }.into_any(),
@@ -334,9 +341,11 @@ async fn load(app: AppContext, workspace: WorkspaceContext) {
 
     match load_org(&api, &LoadOptions::default(), &CancelFlag::new(), on_event).await {
         Ok(org) => {
+            mark("dat:data-arrived");
             workspace.set_rows(table_rows(&org, can_edit));
             workspace.org.set(org);
             workspace.status.set(LoadStatus::Loaded);
+            request_animation_frame(|| mark("dat:table-drawn"));
         }
         Err(error) => match error.api_error() {
             Some(api_error) => fail(&app, workspace, api_error),
@@ -344,6 +353,13 @@ async fn load(app: AppContext, workspace: WorkspaceContext) {
                 .status
                 .set(LoadStatus::Failed("Loading was cancelled.".into())),
         },
+    }
+}
+
+/// A Performance API mark, so that the time from data to table can be measured in a browser.
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
     }
 }
 
