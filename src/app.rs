@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use timeouts_core::auth::Callback;
 use timeouts_core::config::AppConfig;
 
 use crate::pages::setup::SetupPage;
@@ -35,9 +36,9 @@ impl AppContext {
     }
 }
 
-/// The whole page.
+/// The whole page. `callback` is the sign-in answer taken from the address at start-up.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App(callback: Option<Callback>) -> impl IntoView {
     let config = LocalResource::new(load_config);
 
     view! {
@@ -46,7 +47,9 @@ pub fn App() -> impl IntoView {
                 config
                     .get()
                     .map(|loaded| match loaded {
-                        Ok(config) => view! { <Signed config /> }.into_any(),
+                        Ok(config) => {
+                            view! { <Signed config callback=callback.clone() /> }.into_any()
+                        }
                         Err(problem) => view! { <SetupPage problem /> }.into_any(),
                     })
             }}
@@ -75,7 +78,7 @@ async fn load_config() -> Result<AppConfig, String> {
 
 /// Completes a returning sign-in, then shows the sign-in page or the workspace.
 #[component]
-fn Signed(config: AppConfig) -> impl IntoView {
+fn Signed(config: AppConfig, callback: Option<Callback>) -> impl IntoView {
     let context = AppContext {
         session: RwSignal::new(session::stored_session(&config)),
         sign_in_notice: RwSignal::new(None),
@@ -84,7 +87,11 @@ fn Signed(config: AppConfig) -> impl IntoView {
     provide_context(context.clone());
 
     let completing = RwSignal::new(true);
-    spawn_local(complete_returning_sign_in(context.clone(), completing));
+    spawn_local(complete_returning_sign_in(
+        context.clone(),
+        callback,
+        completing,
+    ));
 
     move || {
         if completing.get() {
@@ -97,8 +104,12 @@ fn Signed(config: AppConfig) -> impl IntoView {
     }
 }
 
-async fn complete_returning_sign_in(context: AppContext, completing: RwSignal<bool>) {
-    match session::complete_sign_in(&context.config).await {
+async fn complete_returning_sign_in(
+    context: AppContext,
+    callback: Option<Callback>,
+    completing: RwSignal<bool>,
+) {
+    match session::complete_sign_in(&context.config, callback).await {
         Ok(Some(session)) => {
             context.sign_in_notice.set(None);
             context.session.set(Some(session));

@@ -10,5 +10,9 @@ mod transport;
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    // Sign-in answers leave the address bar before anything else happens.
+    let callback = session::capture_callback();
+    leptos::mount::mount_to_body(move || {
+        leptos::view! { <app::App callback=callback.clone() /> }
+    });
 }

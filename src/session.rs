@@ -118,7 +118,11 @@ pub fn stored_session(config: &AppConfig) -> Option<Session> {
         expires_at_ms: stored.expires_at_ms,
         environment,
     };
-    (!session.is_expired()).then_some(session)
+    if session.is_expired() {
+        forget_session();
+        return None;
+    }
+    Some(session)
 }
 
 /// Forgets the session (sign-out, expiry, or a suspicious sign-in answer).
@@ -159,14 +163,24 @@ pub fn begin_sign_in(config: &AppConfig, environment: &Environment) -> Result<()
         .map_err(|_| "the browser refused to open the sign-in page".to_string())
 }
 
-/// Handles a return from the sign-in page, if this page load is one: checks `state`, exchanges
-/// the code (or takes the implicit token), stores the session, and cleans the address bar.
-/// Returns `Ok(None)` when the address holds no sign-in answer.
-pub async fn complete_sign_in(config: &AppConfig) -> Result<Option<Session>, SignInProblem> {
-    let Some(callback) = read_callback() else {
+/// Takes a sign-in answer (code, token or error) out of the address, if this page load is a
+/// return from the sign-in page, and cleans the address bar at once, before anything else
+/// loads, so that no code or token lingers in history or on screen.
+pub fn capture_callback() -> Option<Callback> {
+    let callback = read_callback()?;
+    clean_address_bar();
+    Some(callback)
+}
+
+/// Completes a captured return from the sign-in page: checks `state`, exchanges the code (or
+/// takes the implicit token) and stores the session. Returns `Ok(None)` without an answer.
+pub async fn complete_sign_in(
+    config: &AppConfig,
+    callback: Option<Callback>,
+) -> Result<Option<Session>, SignInProblem> {
+    let Some(callback) = callback else {
         return Ok(None);
     };
-    clean_address_bar();
 
     let pending: Option<PendingSignIn> = storage::get_json(Store::Session, PENDING_SIGN_IN_KEY);
     storage::remove(Store::Session, PENDING_SIGN_IN_KEY);

@@ -172,14 +172,28 @@ fn split_http_url(url: &str) -> Option<(&str, &str)> {
     authority_ok.then_some((authority, tail))
 }
 
+/// The emulator's base URLs must be plain loopback addresses: whoever can edit `config.json`
+/// must not be able to send sign-in to another host through this section.
 fn check_base_url(field: &'static str, value: &str) -> Result<(), ConfigError> {
     match split_http_url(value) {
-        Some((_, "")) => Ok(()),
+        Some((authority, "")) if is_loopback(authority) => Ok(()),
         _ => Err(ConfigError::BadBaseUrl {
             field,
             value: value.to_string(),
         }),
     }
+}
+
+fn is_loopback(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn check_redirect_uri(value: &str) -> Result<(), ConfigError> {
@@ -231,6 +245,26 @@ mod tests {
             })
         );
         assert_eq!(config.grant, Grant::Implicit);
+    }
+
+    #[test]
+    fn the_emulator_section_accepts_only_loopback_hosts() {
+        let config = |base: &str| {
+            AppConfig::from_json(&format!(
+                r#"{{"clientId":"a","region":"emulator","emulator":{{"apiBase":"{base}","loginBase":"http://127.0.0.1:1"}}}}"#
+            ))
+        };
+        assert!(config("http://127.0.0.1:4000").is_ok());
+        assert!(config("http://localhost:4000").is_ok());
+        assert!(config("http://[::1]:4000").is_ok());
+        assert!(matches!(
+            config("https://login.evil.example"),
+            Err(ConfigError::BadBaseUrl { .. })
+        ));
+        assert!(matches!(
+            config("http://10.0.0.1:4000"),
+            Err(ConfigError::BadBaseUrl { .. })
+        ));
     }
 
     #[test]
