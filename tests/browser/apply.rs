@@ -368,7 +368,7 @@ async fn a_bulk_set_on_300_actions_reaches_genesys(
     driver
         .with_browser(|browser| async move {
             sign_in_as_admin(&browser, &stage).await?;
-            // "ic" matches 301 generated names ("invoice", "Check", …); one is left out below.
+            // "ic" matches 301 generated names ("invoice", "ticket"); one is left out below.
             fill(&browser, "Search actions", "ic").await?;
             wait_for_text(
                 &browser,
@@ -596,6 +596,12 @@ async fn rate_limits_and_server_errors_during_an_apply_are_recovered(
             )
             .await?;
             text_appears(&browser, "Waiting for the rate limit, resuming in").await?;
+            let bar = find(&browser, "//section[contains(@class, 'applying')]//progress").await?;
+            let max = bar.attr("max").await.map_err(|e| e.to_string())?;
+            if max.as_deref() != Some("11") {
+                return Err(format!("the progress bar counts to {max:?}"));
+            }
+            text_appears(&browser, " of 11 done.").await?;
             heading_within(&browser, "Apply finished", LONG_APPLY).await?;
 
             let summary = report_summary(&browser).await?;
