@@ -508,6 +508,34 @@ impl<T: Transport> Api<T> {
             .json_body(input.to_string());
         self.send_json(request).await
     }
+
+    /// The flows whose published version uses an action (`flowFilter=published`), first 100.
+    /// A flow in [`Api::dependencies`] but not here is saved and not yet published.
+    pub async fn published_dependencies(
+        &self,
+        action_id: &str,
+    ) -> Result<Vec<Dependency>, ApiError> {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("id", action_id)
+            .append_pair("objectType", "DATAACTION")
+            .append_pair("flowFilter", "published")
+            .append_pair("pageSize", "100")
+            .finish();
+        let path = format!("architect/dependencytracking/consumingresources?{query}");
+        let listing: Listing<Dependency> = self.send_json(self.request(Method::Get, &path)).await?;
+        Ok(listing.entities)
+    }
+
+    /// The JSON schema of an action's input (`contract.input.inputSchema`, read with
+    /// `expand=contract`), from which a test form is built; `Null` when the action has none.
+    pub async fn input_schema(&self, action_id: &str) -> Result<serde_json::Value, ApiError> {
+        let path = format!("{}?expand=contract", action_path(action_id));
+        let action: serde_json::Value = self.send_json(self.request(Method::Get, &path)).await?;
+        Ok(action
+            .pointer("/contract/input/inputSchema")
+            .cloned()
+            .unwrap_or_default())
+    }
 }
 
 fn action_path(action_id: &str) -> String {
@@ -593,6 +621,34 @@ mod tests {
         assert!(url.contains("ids=id0%2Cid1%2C"));
         assert!(url.contains("%2Cid49&"));
         assert!(!url.contains("id50"));
+    }
+
+    #[test]
+    fn published_flows_and_the_input_schema_are_read() {
+        let api = api(vec![
+            HttpResponse::new(200, r#"{"entities":[{"id":"f","name":"Main IVR"}]}"#),
+            HttpResponse::new(
+                200,
+                r#"{"id":"a","contract":{"input":{"inputSchema":{"required":["query"]}}}}"#,
+            ),
+            HttpResponse::new(200, r#"{"id":"b"}"#),
+        ]);
+        let flows = futures::executor::block_on(api.published_dependencies("a")).unwrap();
+        assert_eq!(flows[0].name.as_deref(), Some("Main IVR"));
+        let schema = futures::executor::block_on(api.input_schema("a")).unwrap();
+        assert_eq!(schema["required"][0], "query");
+        let none = futures::executor::block_on(api.input_schema("b")).unwrap();
+        assert!(none.is_null());
+
+        let sent = api.transport().sent.borrow();
+        assert!(sent[0].url.ends_with(
+            "consumingresources?id=a&objectType=DATAACTION&flowFilter=published&pageSize=100"
+        ));
+        assert!(
+            sent[1]
+                .url
+                .ends_with("/api/v2/integrations/actions/a?expand=contract")
+        );
     }
 
     #[test]

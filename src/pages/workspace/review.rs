@@ -44,10 +44,18 @@ pub fn pending_plan(workspace: WorkspaceContext) -> Plan {
     });
     let can_edit = workspace.can_edit();
     let update_drafts = workspace.update_drafts.get_untracked();
+    let latency_loaded = workspace
+        .tuning
+        .status
+        .with_untracked(|s| matches!(s, super::latency::LatencyStatus::Loaded(_)));
     workspace.org.with_untracked(|org| {
-        let mut planner = Planner::new(org, can_edit);
-        planner.update_drafts = update_drafts;
-        planner.plan(&edits)
+        workspace.tuning.stats.with_untracked(|stats| {
+            let mut planner = Planner::new(org, can_edit);
+            planner.update_drafts = update_drafts;
+            // The planner warns about timeouts below the measured p99 once figures are in.
+            planner.latency = latency_loaded.then_some(stats);
+            planner.plan(&edits)
+        })
     })
 }
 
@@ -59,6 +67,7 @@ pub fn Review() -> impl IntoView {
     let plan = Memo::new(move |_| {
         workspace.pending.track();
         workspace.update_drafts.track();
+        workspace.tuning.stats.track();
         pending_plan(workspace)
     });
 

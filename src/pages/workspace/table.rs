@@ -8,6 +8,8 @@ use timeouts_core::table::{
 use timeouts_core::timeout::{Timeout, TimeoutInput};
 
 use super::changes::{BulkBar, FilesBar};
+use super::details::DetailsButton;
+use super::latency::{self, LatencyBar, LatencyCells, LatencyHeaders};
 use super::{LoadStatus, WorkspaceContext};
 
 /// Rows drawn at once. Paging keeps the page quick in organisations with thousands of actions;
@@ -23,14 +25,17 @@ pub fn ActionsTable() -> impl IntoView {
     let page = RwSignal::new(0usize);
 
     let shown = Memo::new(move |_| {
-        workspace
-            .rows
-            .with(|rows| filter.with(|f| table::select(rows, f, sort.get())))
+        workspace.rows.with(|rows| {
+            let mut shown = filter.with(|f| table::select(rows, f, sort.get()));
+            latency::keep_flagged(workspace.tuning, rows, &mut shown);
+            shown
+        })
     });
     // A new search or order starts again at the first page.
     Effect::new(move |_| {
         filter.track();
         sort.track();
+        workspace.tuning.flag_filter.track();
         page.set(0);
     });
 
@@ -62,6 +67,7 @@ pub fn ActionsTable() -> impl IntoView {
             >
                 <h2 id="actions-heading">"Data actions"</h2>
                 <Filters filter />
+                <LatencyBar />
                 <BulkBar shown_ids />
                 <FilesBar shown_ids />
                 <p class="muted" role="status">
@@ -84,9 +90,11 @@ pub fn ActionsTable() -> impl IntoView {
                                 <SortHeader label="Integration" key=SortKey::Integration sort />
                                 <SortHeader label="Category" key=SortKey::Category sort />
                                 <SortHeader label="Timeout" key=SortKey::Timeout sort />
+                                <LatencyHeaders />
                                 <SortHeader label="Draft" key=SortKey::Draft sort />
                                 <SortHeader label="Secure" key=SortKey::Secure sort />
                                 <SortHeader label="Editable" key=SortKey::Editable sort />
+                                <th scope="col">"Details"</th>
                             </tr>
                         </thead>
                         <tbody>
@@ -275,9 +283,13 @@ fn ActionRow(row: Row) -> impl IntoView {
             <td>
                 <TimeoutCell row=row.clone() />
             </td>
+            <LatencyCells row=row.clone() />
             <td>{draft_badge(row.draft)}</td>
             <td>{row.secure.then(|| view! { <span class="badge">"secure"</span> })}</td>
             <td>{editable_text(row.read_only())}</td>
+            <td>
+                <DetailsButton row=row.clone() />
+            </td>
         </tr>
     }
 }
