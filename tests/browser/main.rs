@@ -6,6 +6,7 @@ mod look;
 mod sign_in;
 mod smoke;
 mod table;
+mod tuning;
 
 use std::sync::Arc;
 
@@ -48,6 +49,7 @@ fn main() {
         sign_in::scenarios(),
         table::scenarios(),
         apply::scenarios(),
+        tuning::scenarios(),
     ];
     let trials = tests
         .into_iter()
