@@ -23,6 +23,7 @@
 pub mod api;
 pub mod auth;
 pub mod classify;
+pub mod client_app;
 pub mod config;
 pub mod engine;
 pub mod files;
