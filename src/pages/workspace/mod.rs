@@ -191,12 +191,21 @@ fn resume_key(pending_key: &str) -> String {
     format!("{pending_key}.resume")
 }
 
-/// Remembers (or forgets) that an apply stopped when the session ended.
+/// What the resume marker holds when the stopped apply left drafts alone.
+const RESUME_WITHOUT_DRAFTS: &str = "without-drafts";
+
+/// Remembers (or forgets) that an apply stopped when the session ended, with its choice on
+/// drafts: the new sign-in starts a new workspace, and the resumed apply must keep that choice.
 pub fn remember_resume(workspace: WorkspaceContext, resumable: bool) {
     workspace.resumable.set(resumable);
     if let Some(key) = workspace.pending_key.get_untracked() {
         if resumable {
-            storage::set(Store::Session, &resume_key(&key), "1");
+            let marker = if workspace.update_drafts.get_untracked() {
+                "with-drafts"
+            } else {
+                RESUME_WITHOUT_DRAFTS
+            };
+            storage::set(Store::Session, &resume_key(&key), marker);
         } else {
             storage::remove(Store::Session, &resume_key(&key));
         }
@@ -305,9 +314,11 @@ async fn load(app: AppContext, workspace: WorkspaceContext) {
     let can_edit = user.permissions.can_edit_actions();
     let key = pending_key(&session.environment.name(), &user.organization_id, &user.id);
     workspace.pending.set(restore_pending(&key));
-    workspace
-        .resumable
-        .set(storage::get(Store::Session, &resume_key(&key)).is_some());
+    let resume = storage::get(Store::Session, &resume_key(&key));
+    workspace.resumable.set(resume.is_some());
+    if resume.as_deref() == Some(RESUME_WITHOUT_DRAFTS) {
+        workspace.update_drafts.set(false);
+    }
     workspace.pending_key.set(Some(key));
     workspace.user.set(Some(user));
     if !can_view {
