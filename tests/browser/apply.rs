@@ -21,6 +21,7 @@ crate::scenarios!(
     a_conflict_shows_the_other_admins_value_and_both_choices_work,
     rate_limits_and_server_errors_during_an_apply_are_recovered,
     an_apply_interrupted_by_session_expiry_resumes_after_signing_in,
+    a_resumed_apply_keeps_draft_updates_switched_off,
     drafts_follow_the_change_unless_they_differ_or_updates_are_off,
     a_reset_to_default_clears_the_timeout_or_offers_sixty_seconds,
     undo_puts_the_old_timeouts_back,
@@ -616,12 +617,38 @@ async fn rate_limits_and_server_errors_during_an_apply_are_recovered(
 async fn an_apply_interrupted_by_session_expiry_resumes_after_signing_in(
     driver: Arc<ChromeDriver>,
 ) -> Result<(), String> {
+    interrupt_by_session_expiry_and_resume(driver, true).await
+}
+
+async fn a_resumed_apply_keeps_draft_updates_switched_off(
+    driver: Arc<ChromeDriver>,
+) -> Result<(), String> {
+    interrupt_by_session_expiry_and_resume(driver, false).await
+}
+
+/// Sets the Legacy Billing actions to 33 s, ends the session after the first changes, signs
+/// in again and resumes; "Reactivate account" (action 57) has a draft with the old timeout,
+/// which follows the change only when `update_drafts` is on.
+async fn interrupt_by_session_expiry_and_resume(
+    driver: Arc<ChromeDriver>,
+    update_drafts: bool,
+) -> Result<(), String> {
     let stage = Stage::demo().await?;
+    expect_name(&stage, REACTIVATE, "Reactivate account")?;
     driver
         .with_browser(|browser| async move {
             sign_in_as_admin(&browser, &stage).await?;
             queue_legacy_billing(&browser, "33").await?;
             open_review(&browser).await?;
+            if !update_drafts {
+                let switch = find(
+                    &browser,
+                    "//label[contains(., 'Also update drafts')]//input[@type='checkbox']",
+                )
+                .await?;
+                click(&switch).await?;
+                text_appears(&browser, "Drafts will not be updated").await?;
+            }
 
             // Slow answers, so that the session can end while most changes are unfinished.
             stage.emulator.set_faults(Faults {
@@ -650,6 +677,10 @@ async fn an_apply_interrupted_by_session_expiry_resumes_after_signing_in(
                 ));
             }
 
+            if stored_timeout(&stage, REACTIVATE)? == Some(33) {
+                return Err("Reactivate account was done before the session ended".into());
+            }
+
             click(&button(&browser, "Sign in with Genesys Cloud").await?).await?;
             click(&button(&browser, "Sign in as Dana Admin").await?).await?;
             table_count(&browser).await?;
@@ -663,6 +694,13 @@ async fn an_apply_interrupted_by_session_expiry_resumes_after_signing_in(
                 return Err(format!("the resumed apply says {summary:?}"));
             }
             expect_legacy_billing(&stage, 33)?;
+            let draft = stored_draft_timeout(&stage, REACTIVATE)?;
+            let expected = if update_drafts { 33 } else { 15 };
+            if draft != Some(expected) {
+                return Err(format!(
+                    "the draft of Reactivate account holds {draft:?}, not {expected} s"
+                ));
+            }
             click(&button(&browser, "Back to the table").await?).await?;
             table_count(&browser).await?;
             if pending_section_shown(&browser).await? {
