@@ -1,6 +1,7 @@
 //! The app origin: serves a built app directory with a generated `config.json` that points
-//! the app at this emulator, and adds the emulator's origins to `index.html`'s
-//! Content-Security-Policy `connect-src`.
+//! the app at this emulator, adds the emulator's origins to `index.html`'s
+//! Content-Security-Policy `connect-src`, and sends the response headers that
+//! `docs/hosting.md` asks every host to send.
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -33,6 +34,46 @@ pub fn config_json(state: &AppState) -> Value {
     config
 }
 
+/// The Genesys Cloud environments whose web interface (`https://apps.{env}`) may show the
+/// app in a frame, as a Client Application: the 18 regions that `docs/hosting.md` lists.
+pub const GENESYS_ENVIRONMENTS: [&str; 18] = [
+    "mypurecloud.com",
+    "mypurecloud.ie",
+    "mypurecloud.com.au",
+    "mypurecloud.jp",
+    "mypurecloud.de",
+    "usw2.pure.cloud",
+    "cac1.pure.cloud",
+    "apne2.pure.cloud",
+    "euw2.pure.cloud",
+    "aps1.pure.cloud",
+    "use2.us-gov-pure.cloud",
+    "sae1.pure.cloud",
+    "mec1.pure.cloud",
+    "apne3.pure.cloud",
+    "euc2.pure.cloud",
+    "mxc1.pure.cloud",
+    "apse1.pure.cloud",
+    "edee1.eusc-pure.cloud",
+];
+
+/// The `Content-Security-Policy` header of every app response: only the app's own origin and
+/// Genesys Cloud's web interface may frame the page. A `<meta>` policy cannot say this, so a
+/// host must send it as a header; the emulator does the same so that the browser tests run
+/// the page under it.
+pub fn frame_ancestors_policy() -> String {
+    let origins: Vec<String> = GENESYS_ENVIRONMENTS
+        .iter()
+        .map(|env| format!("https://apps.{env}"))
+        .collect();
+    format!("frame-ancestors 'self' {}", origins.join(" "))
+}
+
+/// Browsers keep to HTTPS for a year once they have seen this over HTTPS. They ignore it over
+/// plain HTTP, as the emulator serves, so it changes nothing locally; it is sent so that the
+/// emulator's responses carry every header a host should send.
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
 /// The app origin's router over `dir`.
 pub fn router(state: AppState, dir: PathBuf) -> Router {
     let index_dir = dir.clone();
@@ -50,6 +91,14 @@ pub fn router(state: AppState, dir: PathBuf) -> Router {
         )
         .fallback_service(ServeDir::new(dir).append_index_html_on_directories(false))
         .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            frame_ancestors_value(),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
@@ -62,6 +111,12 @@ pub fn router(state: AppState, dir: PathBuf) -> Router {
             HeaderValue::from_static("no-cache"),
         ))
         .with_state(state)
+}
+
+fn frame_ancestors_value() -> HeaderValue {
+    // Built from fixed ASCII host names, so it is always a valid header value.
+    HeaderValue::from_str(&frame_ancestors_policy())
+        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"))
 }
 
 async fn serve_index(state: &AppState, dir: &Path) -> Response {
@@ -193,6 +248,45 @@ mod tests {
     fn pages_without_a_policy_are_untouched() {
         let html = "<html><meta name=\"viewport\" content=\"width=device-width\"></html>";
         assert_eq!(add_connect_origins(html, &origins()), html);
+    }
+
+    #[test]
+    fn frame_ancestors_name_self_and_the_apps_host_of_every_region() {
+        let policy = frame_ancestors_policy();
+        assert!(policy.starts_with("frame-ancestors 'self' https://apps.mypurecloud.com "));
+        assert!(
+            policy.ends_with(" https://apps.edee1.eusc-pure.cloud"),
+            "{policy}"
+        );
+        assert_eq!(policy.split_whitespace().count(), 2 + 18);
+        assert!(HeaderValue::from_str(&policy).is_ok());
+    }
+
+    /// The hosting guide and the emulator must name the same origins, so that the browser
+    /// tests run the page under the policy that hosts are told to send.
+    #[test]
+    fn frame_ancestors_match_the_hosting_guide() {
+        let guide = include_str!("../../../docs/hosting.md");
+        let documented = guide
+            .lines()
+            .find(|line| line.starts_with("frame-ancestors https://apps."))
+            .expect("docs/hosting.md lists every region's frame-ancestors");
+        let ours = frame_ancestors_policy().replace("'self' ", "");
+        assert_eq!(documented, ours);
+    }
+
+    /// Every region whose `api.` host the page's own policy may reach may also frame it.
+    #[test]
+    fn frame_ancestors_cover_the_regions_of_the_page_policy() {
+        let index = include_str!("../../../index.html");
+        let api_hosts = index
+            .split_whitespace()
+            .filter_map(|source| source.strip_prefix("https://api."))
+            .count();
+        assert_eq!(api_hosts, GENESYS_ENVIRONMENTS.len());
+        for env in GENESYS_ENVIRONMENTS {
+            assert!(index.contains(&format!("https://api.{env} ")), "{env}");
+        }
     }
 
     #[test]

@@ -155,6 +155,21 @@ impl Drop for AppDir {
     }
 }
 
+/// The headers that docs/hosting.md asks every host to send with every file.
+fn assert_hosting_headers(headers: &reqwest::header::HeaderMap) {
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.starts_with("frame-ancestors 'self' https://apps.mypurecloud.com "),
+        "{policy}"
+    );
+    assert!(policy.contains(" https://apps.mypurecloud.ie "), "{policy}");
+    assert!(!policy.contains("script-src"), "{policy}");
+    assert_eq!(headers["strict-transport-security"], "max-age=31536000");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["cache-control"], "no-cache");
+}
+
 #[tokio::test]
 async fn the_app_origin_serves_the_app_with_its_config_and_policy() {
     let dir = AppDir::new();
@@ -169,8 +184,7 @@ async fn the_app_origin_serves_the_app_with_its_config_and_policy() {
     let http = client();
 
     let index = http.get(format!("{app}/")).send().await.unwrap();
-    assert_eq!(index.headers()["referrer-policy"], "no-referrer");
-    assert_eq!(index.headers()["x-content-type-options"], "nosniff");
+    assert_hosting_headers(index.headers());
     let html = index.text().await.unwrap();
     assert!(
         html.contains(&format!("connect-src 'self' {};", emulator.api_url())),
@@ -180,6 +194,7 @@ async fn the_app_origin_serves_the_app_with_its_config_and_policy() {
 
     let wasm = http.get(format!("{app}/app_bg.wasm")).send().await.unwrap();
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    assert_eq!(wasm.headers()["x-content-type-options"], "nosniff");
     let js = http.get(format!("{app}/app.js")).send().await.unwrap();
     assert!(
         js.headers()["content-type"]
@@ -188,14 +203,9 @@ async fn the_app_origin_serves_the_app_with_its_config_and_policy() {
             .contains("javascript")
     );
 
-    let config: Value = http
-        .get(format!("{app}/config.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = http.get(format!("{app}/config.json")).send().await.unwrap();
+    assert_hosting_headers(config.headers());
+    let config: Value = config.json().await.unwrap();
     assert_eq!(
         config,
         json!({
@@ -222,6 +232,7 @@ async fn the_app_origin_serves_the_app_with_its_config_and_policy() {
         .await
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_hosting_headers(missing.headers());
 
     let redirect = format!("{app}/");
     let authorize = http
