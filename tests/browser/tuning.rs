@@ -300,7 +300,7 @@ async fn details_show_the_chart_where_used_and_the_limits(
 
             click(&button(&browser, "Details of Get queue observations").await?).await?;
             heading(&browser, "Details: Get queue observations").await?;
-            find(&browser, "//*[@role='dialog'][@aria-modal='true']").await?;
+            find(&browser, "//dialog[@open]").await?;
             text_appears(&browser, "Main IVR (inbound call flow, published)").await?;
             text_appears(&browser, "Queue hold experience (in-queue call flow, published)")
                 .await?;
@@ -318,9 +318,9 @@ async fn details_show_the_chart_where_used_and_the_limits(
                 return Err(format!("the chart does not say the p99 is too high: {label}"));
             }
 
-            // Escape closes the panel.
-            let dialog = find(&browser, "//*[@role='dialog']").await?;
-            dialog
+            // Escape closes the panel, wherever the focus is inside it.
+            let close = find(&browser, "//dialog[@open]//button[normalize-space()='Close']").await?;
+            close
                 .send_keys(&browser_tests::keys::ESCAPE.to_string())
                 .await
                 .map_err(|e| e.to_string())?;

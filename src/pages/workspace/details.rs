@@ -1,8 +1,8 @@
 //! The details panel of one action: its latency chart, the flows that use it, its recent
 //! changes, and a test run on request.
 //!
-//! The panel is a modal dialog opened by the row's "Details" button; Escape or "Close" shuts
-//! it and gives the focus back to that button.
+//! The panel is a modal `<dialog>` opened by the row's "Details" button; Escape or "Close"
+//! shuts it and gives the focus back to that button.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -70,40 +70,33 @@ fn DetailsPanel(id: String) -> impl IntoView {
     let Some(row) = row else {
         return ().into_any();
     };
-    let dialog_ref = NodeRef::<leptos::html::Div>::new();
+    // A modal `<dialog>` keeps the focus inside and makes the page behind it inert; Escape
+    // closes it (the browser's `cancel`, then `close`).
+    let dialog_ref = NodeRef::<leptos::html::Dialog>::new();
     Effect::new(move |_| {
-        if let Some(dialog) = dialog_ref.get() {
-            let _ = dialog.focus();
+        if let Some(dialog) = dialog_ref.get()
+            && !dialog.open()
+        {
+            let _ = dialog.show_modal();
         }
     });
-    let on_key = move |event: leptos::ev::KeyboardEvent| {
-        if event.key() == "Escape" {
-            event.prevent_default();
-            close(workspace);
-        }
-    };
 
     view! {
-        <div class="dialog-backdrop">
-            <div
-                class="dialog"
-                role="dialog"
-                aria-modal="true"
-                aria-labelledby="details-heading"
-                tabindex="-1"
-                node_ref=dialog_ref
-                on:keydown=on_key
-            >
-                <div class="dialog-head">
-                    <h2 id="details-heading">{format!("Details: {}", row.name)}</h2>
-                    <button on:click=move |_| close(workspace)>"Close"</button>
-                </div>
-                <LatencySection row=row.clone() />
-                <WhereUsed id=row.id.clone() />
-                <History id=row.id.clone() />
-                <TestRun row=row.clone() />
+        <dialog
+            class="dialog"
+            aria-labelledby="details-heading"
+            node_ref=dialog_ref
+            on:close=move |_| close(workspace)
+        >
+            <div class="dialog-head">
+                <h2 id="details-heading">{format!("Details: {}", row.name)}</h2>
+                <button on:click=move |_| close(workspace)>"Close"</button>
             </div>
-        </div>
+            <LatencySection row=row.clone() />
+            <WhereUsed id=row.id.clone() />
+            <History id=row.id.clone() />
+            <TestRun row=row.clone() />
+        </dialog>
     }
     .into_any()
 }
