@@ -40,9 +40,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
 fi
 
 # wasm-opt comes from npm's binaryen, pinned in package-lock.json. Debian's binaryen is too
-# old: its output builds but the page then fails when the wasm table is set up.
-if ! node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
-  step "installing wasm-opt (npm binaryen)"
+# old: its output builds but the page then fails when the wasm table is set up. axe-core,
+# pinned there too, is the accessibility checker the browser tests inject into the page.
+if ! node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q 'version 132' \
+  || [ "$(node -p 'require("./node_modules/axe-core/package.json").version' 2>/dev/null)" != \
+    "$(node -p 'require("./package.json").devDependencies["axe-core"]')" ]; then
+  step "installing wasm-opt (npm binaryen) and axe-core"
   npm ci --no-audit --no-fund
 fi
 

@@ -1,8 +1,10 @@
 //! The browser tests: each scenario drives the release build of the app in headless Chromium
-//! against the emulator on its own origin.
+//! (or Firefox, with `BROWSER=firefox`) against the emulator on its own origin.
 
+mod accessibility;
 mod apply;
 mod look;
+mod security;
 mod sign_in;
 mod smoke;
 mod table;
@@ -50,6 +52,8 @@ fn main() {
         table::scenarios(),
         apply::scenarios(),
         tuning::scenarios(),
+        security::scenarios(),
+        accessibility::scenarios(),
     ];
     let trials = tests
         .into_iter()

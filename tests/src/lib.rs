@@ -1,13 +1,16 @@
-//! The harness shared by the browser tests: one ChromeDriver, headless Chromium sessions that
-//! are always closed, the emulator serving the release build of the app, and finders that
-//! select elements the way a person reads the page (by role, label and visible text).
+//! The harness shared by the browser tests: one WebDriver server (ChromeDriver for headless
+//! Chromium, or geckodriver for headless Firefox when `BROWSER=firefox`), browser sessions
+//! that are always closed, the emulator serving the release build of the app, and finders
+//! that select elements the way a person reads the page (by role, label and visible text).
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use futures::FutureExt;
 use genesys_emulator::{Emulator, EmulatorConfig};
@@ -16,17 +19,50 @@ use hyper_util::client::legacy::connect::HttpConnector;
 /// How long a finder waits for the page before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
-/// A ChromeDriver process on a loopback port, stopped when dropped.
+/// The browser the tests drive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Browser {
+    Chromium,
+    Firefox,
+}
+
+impl Browser {
+    /// `$BROWSER`: `chromium` (the default) or `firefox`.
+    pub fn from_env() -> Result<Browser, String> {
+        match std::env::var("BROWSER").as_deref() {
+            Err(_) | Ok("" | "chromium" | "chrome") => Ok(Browser::Chromium),
+            Ok("firefox") => Ok(Browser::Firefox),
+            Ok(other) => Err(format!(
+                "BROWSER={other} is not supported: use chromium or firefox"
+            )),
+        }
+    }
+}
+
+/// The WebDriver server on a loopback port, stopped when dropped: ChromeDriver, or
+/// geckodriver when the tests run in Firefox. (The name stays for the scenarios that take it.)
 pub struct ChromeDriver {
     child: Child,
     url: String,
     profiles: tempfile::TempDir,
+    browser: Browser,
+    /// Everything geckodriver and Firefox print, where Firefox writes the pages' console
+    /// messages (see [`ChromeDriver::console_text`]). Empty with ChromeDriver.
+    output: Arc<Mutex<String>>,
 }
 
 impl ChromeDriver {
-    /// Starts `/usr/bin/chromedriver` (or `$CHROMEDRIVER`) on a free loopback port and waits
-    /// until it accepts sessions.
+    /// Starts the WebDriver server of `$BROWSER` on a free loopback port and waits until it
+    /// accepts sessions.
     pub fn start() -> Result<Self, String> {
+        match Browser::from_env()? {
+            Browser::Chromium => Self::start_chromedriver(),
+            Browser::Firefox => Self::start_geckodriver(),
+        }
+    }
+
+    /// Starts `/usr/bin/chromedriver` (or `$CHROMEDRIVER`).
+    fn start_chromedriver() -> Result<Self, String> {
         let program = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let port = free_port().map_err(|error| format!("no free port: {error}"))?;
 
@@ -61,17 +97,75 @@ impl ChromeDriver {
             child,
             url: format!("http://127.0.0.1:{port}"),
             profiles,
+            browser: Browser::Chromium,
+            output: Arc::default(),
         })
     }
 
-    /// Opens a new headless Chromium with a fresh profile.
+    /// Starts `geckodriver` (or `$GECKODRIVER`), keeping what it and Firefox print.
+    fn start_geckodriver() -> Result<Self, String> {
+        let program = std::env::var("GECKODRIVER").unwrap_or_else(|_| "geckodriver".into());
+        let port = free_port().map_err(|error| format!("no free port: {error}"))?;
+
+        let mut child = Command::new(&program)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("cannot start {program}: {error}"))?;
+
+        let output = Arc::new(Mutex::new(String::new()));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().ok_or("geckodriver has no stdout")?;
+        let stderr = child.stderr.take().ok_or("geckodriver has no stderr")?;
+        collect(stdout, Arc::clone(&output), Some(ready_tx));
+        collect(stderr, Arc::clone(&output), None);
+
+        // geckodriver says "Listening on 127.0.0.1:PORT" when it accepts sessions.
+        if ready_rx.recv_timeout(PATIENCE).is_err() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("{program} did not start"));
+        }
+
+        let profiles = tempfile::tempdir().map_err(|error| error.to_string())?;
+        Ok(Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            profiles,
+            browser: Browser::Firefox,
+            output,
+        })
+    }
+
+    /// The browser this server drives.
+    pub fn browser(&self) -> Browser {
+        self.browser
+    }
+
+    /// Opens a new headless browser with a fresh profile.
     pub async fn open_browser(&self) -> Result<Client, String> {
         self.open_browser_with(None).await
     }
 
-    /// Opens a new headless Chromium with a fresh profile that saves downloads, without
+    /// Opens a new headless browser with a fresh profile that saves downloads, without
     /// asking, in `downloads` when given.
     async fn open_browser_with(&self, downloads: Option<&Path>) -> Result<Client, String> {
+        let capabilities = match self.browser {
+            Browser::Chromium => self.chromium_capabilities(downloads)?,
+            Browser::Firefox => firefox_capabilities(downloads),
+        };
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            return Err("capabilities are not an object".into());
+        };
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .map_err(|error| format!("cannot open {:?}: {error}", self.browser))
+    }
+
+    fn chromium_capabilities(&self, downloads: Option<&Path>) -> Result<serde_json::Value, String> {
         let profile = tempfile::tempdir_in(self.profiles.path()).map_err(|e| e.to_string())?;
         let mut options = serde_json::json!({
             "binary": chromium_binary(),
@@ -83,21 +177,15 @@ impl ChromeDriver {
                 "download.prompt_for_download": false,
             });
         }
-        let capabilities = serde_json::json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": options,
-        });
         // The profile folder is removed with `profiles` when the driver stops.
         let _ = profile.keep();
-
-        let serde_json::Value::Object(capabilities) = capabilities else {
-            return Err("capabilities are not an object".into());
-        };
-        ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&self.url)
-            .await
-            .map_err(|error| format!("cannot open Chromium: {error}"))
+        Ok(serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": options,
+            // ChromeDriver then records every console message of every page of the session,
+            // from its first script on, for `console_text`.
+            "goog:loggingPrefs": { "browser": "ALL" },
+        }))
     }
 
     /// Runs `scenario` in a new browser and closes the browser afterwards, also when the
@@ -131,6 +219,38 @@ impl ChromeDriver {
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }
+
+    /// The console messages the browser's pages have written so far, as text.
+    ///
+    /// Chromium: ChromeDriver's browser log, which (with `goog:loggingPrefs`) holds every
+    /// console call of every page since the session opened, including those made while a
+    /// page loads and before any test script could run. Reading it empties it, so callers
+    /// keep what they read. Firefox: with `devtools.console.stdout.content`, Firefox prints
+    /// every console call of its pages to its output, which geckodriver passes on and this
+    /// harness keeps; that text mixes the sessions running at the same time, which is
+    /// harmless for checks that something never appears.
+    pub async fn console_text(&self, browser: &Client) -> Result<String, String> {
+        match self.browser {
+            Browser::Chromium => {
+                let entries = browser
+                    .issue_cmd(BrowserLog)
+                    .await
+                    .map_err(|e| format!("cannot read the browser log: {e}"))?;
+                Ok(entries
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|entry| entry["message"].as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"))
+            }
+            Browser::Firefox => Ok(self
+                .output
+                .lock()
+                .map_err(|_| "the browser output is poisoned")?
+                .clone()),
+        }
+    }
 }
 
 impl Drop for ChromeDriver {
@@ -138,6 +258,49 @@ impl Drop for ChromeDriver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// ChromeDriver's log command, which fantoccini does not offer.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// Copies a child's output into `output`, line by line, on a thread of its own, and says on
+/// `ready` when geckodriver reports that it listens.
+fn collect(
+    stream: impl Read + Send + 'static,
+    output: Arc<Mutex<String>>,
+    ready: Option<std::sync::mpsc::Sender<()>>,
+) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if line.contains("Listening on")
+                && let Some(ready) = &ready
+            {
+                let _ = ready.send(());
+            }
+            if let Ok(mut output) = output.lock() {
+                output.push_str(&line);
+                output.push('\n');
+            }
+        }
+    });
 }
 
 fn chromium_binary() -> String {
@@ -164,6 +327,40 @@ fn chromium_args(profile: &std::path::Path) -> Vec<String> {
     .to_vec();
     args.push(format!("--user-data-dir={}", profile.display()));
     args
+}
+
+/// Headless Firefox (`$FIREFOX`, or Debian's `firefox-esr`) in a profile geckodriver makes,
+/// the same window size as Chromium, quiet on a closed network, printing its pages' console
+/// messages, and saving downloads without asking in `downloads` when given.
+fn firefox_capabilities(downloads: Option<&Path>) -> serde_json::Value {
+    let binary = std::env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into());
+    let mut prefs = serde_json::json!({
+        "devtools.console.stdout.content": true,
+        "app.update.enabled": false,
+        "browser.shell.checkDefaultBrowser": false,
+        "datareporting.policy.dataSubmissionEnabled": false,
+        "toolkit.telemetry.enabled": false,
+        "network.captive-portal-service.enabled": false,
+        "browser.safebrowsing.malware.enabled": false,
+        "browser.safebrowsing.phishing.enabled": false,
+    });
+    if let Some(folder) = downloads {
+        prefs["browser.download.folderList"] = serde_json::json!(2);
+        prefs["browser.download.dir"] = serde_json::json!(folder);
+        prefs["browser.download.useDownloadDir"] = serde_json::json!(true);
+        prefs["browser.download.always_ask_before_handling_new_types"] = serde_json::json!(false);
+        prefs["browser.download.manager.showWhenStarting"] = serde_json::json!(false);
+        prefs["browser.helperApps.neverAsk.saveToDisk"] =
+            serde_json::json!("text/csv,application/json,application/octet-stream");
+    }
+    serde_json::json!({
+        "browserName": "firefox",
+        "moz:firefoxOptions": {
+            "binary": binary,
+            "args": ["-headless", "-width=1280", "-height=900"],
+            "prefs": prefs,
+        },
+    })
 }
 
 fn free_port() -> std::io::Result<u16> {
@@ -577,5 +774,75 @@ pub async fn sign_out(browser: &Client) -> Result<(), String> {
             ));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The axe-core script from npm (`npm ci` installs it, pinned in package.json).
+fn axe_source() -> Result<String, String> {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).map_err(|error| {
+        format!(
+            "cannot read {}: {error}; run `npm ci` (scripts/setup.sh does)",
+            path.display()
+        )
+    })
+}
+
+/// Runs axe-core on the page as it is now and returns its violations of impact "serious" or
+/// "critical", each described on one line with the elements concerned.
+///
+/// The script is handed to the browser through WebDriver rather than a `<script>` element,
+/// which the page's Content-Security-Policy would block; axe then installs itself as
+/// `window.axe` in the page.
+pub async fn serious_accessibility_violations(browser: &Client) -> Result<Vec<String>, String> {
+    let source = axe_source()?;
+    run_js(browser, &format!("{source}\nreturn typeof window.axe;")).await?;
+    let results = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.axe.run(document, { resultTypes: ['violations'] }) \
+               .then(r => done(r.violations), e => done({ error: String(e) }));",
+            Vec::new(),
+        )
+        .await
+        .map_err(|e| format!("axe did not run: {e}"))?;
+    if let Some(error) = results.get("error") {
+        return Err(format!("axe failed: {error}"));
+    }
+
+    let violations = results.as_array().cloned().unwrap_or_default();
+    Ok(violations
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .map(|v| {
+            let targets: Vec<String> = v["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|node| format!("{} ({})", node["target"], node["failureSummary"]))
+                .collect();
+            format!(
+                "{} [{}]: {}\n    {}",
+                v["id"].as_str().unwrap_or_default(),
+                v["impact"].as_str().unwrap_or_default(),
+                v["help"].as_str().unwrap_or_default(),
+                targets.join("\n    ")
+            )
+        })
+        .collect())
+}
+
+/// Fails with axe-core's serious and critical violations on the page, naming `screen`.
+pub async fn expect_accessible(browser: &Client, screen: &str) -> Result<(), String> {
+    let violations = serious_accessibility_violations(browser).await?;
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "axe-core finds {} serious or critical problems on the {screen}:\n{}",
+            violations.len(),
+            violations.join("\n")
+        ))
     }
 }
