@@ -179,27 +179,33 @@ pub fn chart_description(stats: &LatencyStats, timeout: Timeout) -> String {
     )
 }
 
-/// The p95 and p99 marks against the timeout line, on one horizontal scale of seconds.
+/// The p95 and p99 marks against the timeout line, on one horizontal scale of seconds. Each
+/// label has its own row, so that close values never print over each other.
 #[component]
 fn LatencyChart(stats: LatencyStats, timeout: Timeout) -> impl IntoView {
-    const WIDTH: f64 = 360.0;
+    const WIDTH: f64 = 420.0;
     const LEFT: f64 = 10.0;
-    const RIGHT: f64 = 350.0;
+    const RIGHT: f64 = 380.0;
+    const AXIS: f64 = 60.0;
     let description = chart_description(&stats, timeout);
     let limit_ms = f64::from(timeout.effective_seconds()) * 1000.0;
     let top_ms = [Some(limit_ms), stats.p99_ms, stats.max_ms, stats.p95_ms]
         .into_iter()
         .flatten()
         .fold(1.0, f64::max)
-        * 1.1;
+        * 1.05;
     let x = move |ms: f64| LEFT + (RIGHT - LEFT) * (ms / top_ms);
+    // Labels are centred on their mark but kept inside the drawing.
+    let label_x = |at: f64| at.clamp(LEFT + 36.0, WIDTH - 36.0);
 
-    let mark = |label: &'static str, ms: Option<f64>, class: &'static str, y: f64| {
+    let mark = move |label: &'static str, ms: Option<f64>, class: &'static str, row: f64| {
         ms.map(|ms| {
             let at = x(ms);
             view! {
-                <line class=class x1=at x2=at y1="18" y2="50"></line>
-                <text class="chart-label" x=at y=y text-anchor="middle">{label}</text>
+                <line class=class x1=at x2=at y1=row + 4.0 y2=AXIS></line>
+                <text class="chart-label" x=label_x(at) y=row text-anchor="middle">
+                    {format!("{label} {}", seconds_text(ms))}
+                </text>
             }
         })
     };
@@ -210,20 +216,26 @@ fn LatencyChart(stats: LatencyStats, timeout: Timeout) -> impl IntoView {
     view! {
         <figure class="latency-chart">
             <svg
-                viewBox=format!("0 0 {WIDTH} 70")
+                viewBox=format!("0 0 {WIDTH} 84")
                 width=WIDTH
-                height="70"
+                height="84"
                 role="img"
                 aria-label=description.clone()
             >
                 <title>{description.clone()}</title>
-                <line class="chart-axis" x1=LEFT x2=RIGHT y1="50" y2="50"></line>
-                <rect class="chart-range" x=LEFT y="30" height="12" width=p99_or_max.map_or(0.0, |ms| x(ms) - LEFT)></rect>
-                {mark("p95", stats.p95_ms, "chart-p95", 14.0)}
-                {mark(p99_label, p99_or_max, "chart-p99", 64.0)}
-                <line class="chart-timeout" x1=limit x2=limit y1="8" y2="56"></line>
-                <text class="chart-label" x=limit y="8" text-anchor="end">
-                    {format!("timeout {timeout} ")}
+                <rect
+                    class="chart-range"
+                    x=LEFT
+                    y=AXIS - 14.0
+                    height="12"
+                    width=p99_or_max.map_or(0.0, |ms| x(ms) - LEFT)
+                ></rect>
+                <line class="chart-axis" x1=LEFT x2=RIGHT y1=AXIS y2=AXIS></line>
+                {mark("p95", stats.p95_ms, "chart-p95", 12.0)}
+                {mark(p99_label, p99_or_max, "chart-p99", 27.0)}
+                <line class="chart-timeout" x1=limit x2=limit y1="32" y2=AXIS + 6.0></line>
+                <text class="chart-label" x=label_x(limit) y="80" text-anchor="middle">
+                    {format!("timeout {timeout}")}
                 </text>
             </svg>
             <figcaption>{description}</figcaption>
