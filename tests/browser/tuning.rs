@@ -158,6 +158,15 @@ async fn latency_figures_and_suggestions_match_the_seeded_profiles(
                 return Err(format!("a well-set timeout is flagged: {quiet}"));
             }
 
+            // Another window replaces the figures: a day has a seventh of the week's calls.
+            choose(&browser, "Latency window", "Last 24 hours").await?;
+            text_appears(&browser, "Latency of the last 24 hours.").await?;
+            let observations = seeded("Get queue observations")?;
+            let daily = observations.latency.calls_per_day.round() as u64;
+            expect_row(&browser, "Get queue observations", &[grouped(daily)]).await?;
+            choose(&browser, "Latency window", "Last 7 days").await?;
+            text_appears(&browser, "Latency of the last 7 days.").await?;
+
             choose(&browser, "Latency flag", "Timeout below p99").await?;
             let expected = seeded_below_p99();
             text_appears(&browser, &format!("Showing {expected} of ")).await?;

@@ -232,6 +232,7 @@ pub fn LatencyBar() -> impl IntoView {
     let tuning = workspace.tuning;
     let outcome = RwSignal::new(None::<String>);
 
+    let window_app = app.clone();
     let on_window = move |event| {
         let window = match event_target_value(&event).as_str() {
             "day" => LatencyWindow::Day,
@@ -239,8 +240,13 @@ pub fn LatencyBar() -> impl IntoView {
             _ => LatencyWindow::Week,
         };
         tuning.window.set(window);
+        // Figures already shown are replaced by those of the new window.
+        if matches!(tuning.status.get_untracked(), LatencyStatus::Loaded(_)) {
+            start_loading(window_app.clone(), workspace);
+        }
     };
     let load = move |_| start_loading(app.clone(), workspace);
+    let can_edit = workspace.can_edit();
     let on_flag = move |event| {
         let filter = match event_target_value(&event).as_str() {
             "any" => FlagFilter::AnyFlag,
@@ -313,12 +319,17 @@ pub fn LatencyBar() -> impl IntoView {
                         <option value="above">"Timeout far above p99"</option>
                     </select>
                 </label>
-                <button
-                    on:click=use_on_selection
-                    disabled=move || workspace.selected.with(BTreeSet::is_empty)
-                >
-                    "Use suggested on the selection"
-                </button>
+                {can_edit
+                    .then(|| {
+                        view! {
+                            <button
+                                on:click=use_on_selection
+                                disabled=move || workspace.selected.with(BTreeSet::is_empty)
+                            >
+                                "Use suggested on the selection"
+                            </button>
+                        }
+                    })}
             </Show>
         </div>
         {status}
