@@ -489,35 +489,3 @@ pub fn Limits() -> impl IntoView {
         })
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn milliseconds_read_as_short_seconds() {
-        assert_eq!(seconds_text(4200.0), "4.2 s");
-        assert_eq!(seconds_text(450.0), "0.45 s");
-        assert_eq!(seconds_text(70_000.0), "70 s");
-        assert_eq!(seconds_text(5250.0), "5.25 s");
-    }
-
-    #[test]
-    fn large_counts_are_grouped_in_thousands() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1000), "1,000");
-        assert_eq!(grouped(210_000), "210,000");
-        assert_eq!(grouped(1_234_567), "1,234,567");
-    }
-
-    #[test]
-    fn the_flag_filter_keeps_only_the_chosen_flag() {
-        let below = Some(LatencyFlag::BelowP99);
-        assert!(passes(FlagFilter::All, None));
-        assert!(!passes(FlagFilter::AnyFlag, None));
-        assert!(passes(FlagFilter::AnyFlag, below));
-        assert!(passes(FlagFilter::BelowP99, below));
-        assert!(!passes(FlagFilter::FarAboveP99, below));
-    }
-}
