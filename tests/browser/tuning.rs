@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use browser_tests::{
-    ChromeDriver, Stage, button, choose, click, edit_timeout, fill, find, heading, literal, people,
-    row_text, sign_in, table_count, text_appears, text_disappears, wait_for_column,
+    ChromeDriver, Stage, button, choose, click, edit_timeout, expect_accessible, fill, find,
+    heading, literal, people, row_text, sign_in, table_count, text_appears, text_disappears,
+    wait_for_column,
 };
 use fantoccini::Client;
 use genesys_emulator::model::LatencyProfile;
@@ -119,6 +120,7 @@ async fn latency_figures_and_suggestions_match_the_seeded_profiles(
     driver
         .with_browser(|browser| async move {
             load_latency(&browser, &stage.app_url, people::ADMIN).await?;
+            expect_accessible(&browser, "table with latency").await?;
 
             for name in [
                 "Get user presence",
@@ -326,6 +328,8 @@ async fn details_show_the_chart_where_used_and_the_limits(
             if !label.contains("above the timeout") {
                 return Err(format!("the chart does not say the p99 is too high: {label}"));
             }
+            text_appears(&browser, "No changes in the last 7 days.").await?;
+            expect_accessible(&browser, "details panel").await?;
 
             // Escape closes the panel, wherever the focus is inside it.
             let close = find(&browser, "//dialog[@open]//button[normalize-space()='Close']").await?;
