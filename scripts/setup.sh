@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh Debian machine with rustup's Rust,
 # skipping every step that is already done. Usage: scripts/setup.sh [--browser] [--sdk]
-#   --browser  also Chromium and ChromeDriver from Debian (for the browser tests)
+#   --browser  also Chromium, ChromeDriver and Firefox ESR from Debian, and geckodriver from
+#              crates.io (for the browser tests)
 #   --sdk      also the official Genesys Python SDK in .tools/venv (for the SDK smoke test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ for arg in "$@"; do
 done
 
 TRUNK_VERSION=0.21.14
+GECKODRIVER_VERSION=0.37.0
 # The wasm-bindgen CLI must be exactly the library version that Cargo.lock resolved.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
 
@@ -53,6 +55,17 @@ if $want_browser && ! { command -v chromium && command -v chromedriver; } >/dev/
   step "installing Chromium and ChromeDriver from Debian"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi
+
+if $want_browser && ! command -v firefox-esr >/dev/null 2>&1; then
+  step "installing Firefox ESR from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr
+fi
+
+if $want_browser && [ "$(geckodriver --version 2>/dev/null | head -n 1)" != "geckodriver $GECKODRIVER_VERSION" ]; then
+  step "installing geckodriver $GECKODRIVER_VERSION (a few minutes, once)"
+  cargo install --locked geckodriver --version "$GECKODRIVER_VERSION"
 fi
 
 if $want_sdk && ! .tools/venv/bin/python -c 'import PureCloudPlatformClientV2' 2>/dev/null; then

@@ -23,8 +23,11 @@ cargo test --workspace --exclude data-action-timeouts --exclude browser-tests
 echo "== release build of the app"
 trunk build --release
 
-echo "== browser tests"
+echo "== browser tests (Chromium)"
 APP_DIST="$PWD/dist" cargo test -p browser-tests
+
+echo "== browser tests (Firefox ESR)"
+BROWSER=firefox APP_DIST="$PWD/dist" cargo test -p browser-tests --test browser
 
 echo "== official SDK smoke test"
 crates/emulator/sdk-smoke/run.sh

@@ -276,7 +276,15 @@ async fn hostile_csv_and_json_imports_are_shown_as_text(
             expect_no_injected_elements(&browser).await?;
 
             import_file(&browser, &json_path).await?;
-            text_appears(&browser, "hostile.json").await?;
+            let listed = wait_for_text(&browser, "//div[@role='alert']", |t| {
+                !t.is_empty() && !t.contains("line 4")
+            })
+            .await?;
+            if !listed.contains("<svg onload=alert(1)>") {
+                return Err(format!(
+                    "the problems do not quote the id as text:\n{listed}"
+                ));
+            }
             expect_no_injected_elements(&browser).await?;
             let svg = run_js(
                 &browser,

@@ -228,7 +228,18 @@ async fn a_stored_region_that_is_not_genesys_is_ignored(
                 return Err("the forged region was kept".into());
             }
 
-            click(&button(&browser, "Sign in with Genesys Cloud").await?).await?;
+            // The sign-in page of a real region cannot be reached from the test machine.
+            // Chromium shows its error page at that address; Firefox's driver instead fails
+            // the click with the unreachable address, which proves the same.
+            if let Err(error) = click(&button(&browser, "Sign in with Genesys Cloud").await?).await
+            {
+                let unreachable = "Reached error page: about:neterror";
+                let address = "u=https%3A//login.mypurecloud.ie/oauth/authorize%3F";
+                if error.contains(unreachable) && error.contains(address) {
+                    return Ok(());
+                }
+                return Err(error);
+            }
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
             loop {
                 let url = current_url(&browser).await?;

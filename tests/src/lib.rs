@@ -39,101 +39,52 @@ impl Browser {
     }
 }
 
-/// The WebDriver server on a loopback port, stopped when dropped: ChromeDriver, or
-/// geckodriver when the tests run in Firefox. (The name stays for the scenarios that take it.)
+/// The WebDriver side of the tests: one ChromeDriver shared by every Chromium session, or,
+/// for Firefox, a geckodriver per session (geckodriver serves one session at a time). Every
+/// process it starts is stopped when the session or the driver ends. (The name stays for the
+/// scenarios that take it.)
 pub struct ChromeDriver {
-    child: Child,
-    url: String,
-    profiles: tempfile::TempDir,
     browser: Browser,
-    /// Everything geckodriver and Firefox print, where Firefox writes the pages' console
-    /// messages (see [`ChromeDriver::console_text`]). Empty with ChromeDriver.
+    /// ChromeDriver; `None` for Firefox.
+    shared: Option<DriverProcess>,
+    profiles: tempfile::TempDir,
+    /// Everything the geckodrivers and Firefoxes print, where Firefox writes the pages'
+    /// console messages (see [`ChromeDriver::console_text`]). Empty with ChromeDriver.
     output: Arc<Mutex<String>>,
 }
 
+/// A WebDriver server process on a loopback port, stopped when dropped.
+struct DriverProcess {
+    child: Child,
+    url: String,
+}
+
+impl Drop for DriverProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl ChromeDriver {
-    /// Starts the WebDriver server of `$BROWSER` on a free loopback port and waits until it
-    /// accepts sessions.
+    /// Prepares the browser of `$BROWSER`: for Chromium, starts ChromeDriver on a free
+    /// loopback port and waits until it accepts sessions; for Firefox, checks that
+    /// geckodriver starts.
     pub fn start() -> Result<Self, String> {
-        match Browser::from_env()? {
-            Browser::Chromium => Self::start_chromedriver(),
-            Browser::Firefox => Self::start_geckodriver(),
-        }
-    }
-
-    /// Starts `/usr/bin/chromedriver` (or `$CHROMEDRIVER`).
-    fn start_chromedriver() -> Result<Self, String> {
-        let program = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let port = free_port().map_err(|error| format!("no free port: {error}"))?;
-
-        let mut child = Command::new(&program)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|error| format!("cannot start {program}: {error}"))?;
-
-        // ChromeDriver says on its first lines when it is listening.
-        let stdout = child.stdout.take().ok_or("chromedriver has no stdout")?;
-        let mut ready = false;
-        for line in BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .take(10)
-        {
-            if line.contains("started successfully") {
-                ready = true;
-                break;
+        let browser = Browser::from_env()?;
+        let output = Arc::default();
+        let shared = match browser {
+            Browser::Chromium => Some(start_chromedriver()?),
+            Browser::Firefox => {
+                drop(start_geckodriver(&output)?);
+                None
             }
-        }
-        if !ready {
-            let _ = child.kill();
-            return Err(format!("{program} did not start"));
-        }
-
+        };
         let profiles = tempfile::tempdir().map_err(|error| error.to_string())?;
         Ok(Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
+            browser,
+            shared,
             profiles,
-            browser: Browser::Chromium,
-            output: Arc::default(),
-        })
-    }
-
-    /// Starts `geckodriver` (or `$GECKODRIVER`), keeping what it and Firefox print.
-    fn start_geckodriver() -> Result<Self, String> {
-        let program = std::env::var("GECKODRIVER").unwrap_or_else(|_| "geckodriver".into());
-        let port = free_port().map_err(|error| format!("no free port: {error}"))?;
-
-        let mut child = Command::new(&program)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| format!("cannot start {program}: {error}"))?;
-
-        let output = Arc::new(Mutex::new(String::new()));
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let stdout = child.stdout.take().ok_or("geckodriver has no stdout")?;
-        let stderr = child.stderr.take().ok_or("geckodriver has no stderr")?;
-        collect(stdout, Arc::clone(&output), Some(ready_tx));
-        collect(stderr, Arc::clone(&output), None);
-
-        // geckodriver says "Listening on 127.0.0.1:PORT" when it accepts sessions.
-        if ready_rx.recv_timeout(PATIENCE).is_err() {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("{program} did not start"));
-        }
-
-        let profiles = tempfile::tempdir().map_err(|error| error.to_string())?;
-        Ok(Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            profiles,
-            browser: Browser::Firefox,
             output,
         })
     }
@@ -143,26 +94,32 @@ impl ChromeDriver {
         self.browser
     }
 
-    /// Opens a new headless browser with a fresh profile.
-    pub async fn open_browser(&self) -> Result<Client, String> {
-        self.open_browser_with(None).await
-    }
-
-    /// Opens a new headless browser with a fresh profile that saves downloads, without
-    /// asking, in `downloads` when given.
-    async fn open_browser_with(&self, downloads: Option<&Path>) -> Result<Client, String> {
-        let capabilities = match self.browser {
-            Browser::Chromium => self.chromium_capabilities(downloads)?,
-            Browser::Firefox => firefox_capabilities(downloads),
+    /// Opens a new headless browser with a fresh profile, and the geckodriver that serves it
+    /// when the browser is Firefox.
+    async fn open_browser_with(
+        &self,
+        downloads: Option<&Path>,
+    ) -> Result<(Client, Option<DriverProcess>), String> {
+        let (capabilities, own) = match self.browser {
+            Browser::Chromium => (self.chromium_capabilities(downloads)?, None),
+            Browser::Firefox => (
+                firefox_capabilities(downloads),
+                Some(start_geckodriver(&self.output)?),
+            ),
+        };
+        let url = match (&own, &self.shared) {
+            (Some(process), _) | (None, Some(process)) => process.url.clone(),
+            (None, None) => return Err("no WebDriver server is running".into()),
         };
         let serde_json::Value::Object(capabilities) = capabilities else {
             return Err("capabilities are not an object".into());
         };
-        ClientBuilder::new(HttpConnector::new())
+        let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
-            .connect(&self.url)
+            .connect(&url)
             .await
-            .map_err(|error| format!("cannot open {:?}: {error}", self.browser))
+            .map_err(|error| format!("cannot open {:?}: {error}", self.browser))?;
+        Ok((client, own))
     }
 
     fn chromium_capabilities(&self, downloads: Option<&Path>) -> Result<serde_json::Value, String> {
@@ -208,11 +165,12 @@ impl ChromeDriver {
         F: FnOnce(Client) -> Fut,
         Fut: Future<Output = Result<(), String>>,
     {
-        let browser = self.open_browser_with(downloads).await?;
+        let (browser, geckodriver) = self.open_browser_with(downloads).await?;
         let outcome = std::panic::AssertUnwindSafe(scenario(browser.clone()))
             .catch_unwind()
             .await;
         let _ = browser.close().await;
+        drop(geckodriver);
 
         match outcome {
             Ok(result) => result,
@@ -253,11 +211,65 @@ impl ChromeDriver {
     }
 }
 
-impl Drop for ChromeDriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// Starts `/usr/bin/chromedriver` (or `$CHROMEDRIVER`) and waits until it listens.
+fn start_chromedriver() -> Result<DriverProcess, String> {
+    let program = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let port = free_port().map_err(|error| format!("no free port: {error}"))?;
+
+    let mut child = Command::new(&program)
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|error| format!("cannot start {program}: {error}"))?;
+
+    // ChromeDriver says on its first lines when it is listening.
+    let stdout = child.stdout.take().ok_or("chromedriver has no stdout")?;
+    let ready = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .take(10)
+        .any(|line| line.contains("started successfully"));
+    let process = DriverProcess {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    if ready {
+        Ok(process)
+    } else {
+        Err(format!("{program} did not start"))
     }
+}
+
+/// Starts `geckodriver` (or `$GECKODRIVER`) on a free loopback port, copying what it and its
+/// Firefox print into `output`, and waits until it listens.
+fn start_geckodriver(output: &Arc<Mutex<String>>) -> Result<DriverProcess, String> {
+    let program = std::env::var("GECKODRIVER").unwrap_or_else(|_| "geckodriver".into());
+    let port = free_port().map_err(|error| format!("no free port: {error}"))?;
+
+    let mut child = Command::new(&program)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("cannot start {program}: {error}"))?;
+
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().ok_or("geckodriver has no stdout")?;
+    let stderr = child.stderr.take().ok_or("geckodriver has no stderr")?;
+    collect(stdout, Arc::clone(output), Some(ready_tx));
+    collect(stderr, Arc::clone(output), None);
+    let process = DriverProcess {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+
+    // geckodriver says "Listening on 127.0.0.1:PORT" when it accepts sessions.
+    ready_rx
+        .recv_timeout(PATIENCE)
+        .map(|()| process)
+        .map_err(|_| format!("{program} did not start"))
 }
 
 /// ChromeDriver's log command, which fantoccini does not offer.
