@@ -4,8 +4,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use timeouts_core::auth::Callback;
+use timeouts_core::client_app::ClientAppContext;
 use timeouts_core::config::AppConfig;
 
+use crate::client_app;
 use crate::pages::setup::SetupPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::workspace::Workspace;
@@ -19,6 +21,8 @@ pub struct AppContext {
     pub session: RwSignal<Option<Session>>,
     /// A message for the sign-in page, such as why the last session ended.
     pub sign_in_notice: RwSignal<Option<String>>,
+    /// Running inside Genesys Cloud: its region, or why its values were refused.
+    pub client_app: Result<Option<ClientAppContext>, String>,
 }
 
 impl AppContext {
@@ -38,7 +42,10 @@ impl AppContext {
 
 /// The whole page. `callback` is the sign-in answer taken from the address at start-up.
 #[component]
-pub fn App(callback: Option<Callback>) -> impl IntoView {
+pub fn App(
+    callback: Option<Callback>,
+    client_app: Result<Option<ClientAppContext>, String>,
+) -> impl IntoView {
     let config = LocalResource::new(load_config);
 
     view! {
@@ -48,7 +55,8 @@ pub fn App(callback: Option<Callback>) -> impl IntoView {
                     .get()
                     .map(|loaded| match loaded {
                         Ok(config) => {
-                            view! { <Signed config callback=callback.clone() /> }.into_any()
+                            view! { <Signed config callback=callback.clone() client_app=client_app.clone() /> }
+                                .into_any()
                         }
                         Err(problem) => view! { <SetupPage problem /> }.into_any(),
                     })
@@ -78,11 +86,16 @@ async fn load_config() -> Result<AppConfig, String> {
 
 /// Completes a returning sign-in, then shows the sign-in page or the workspace.
 #[component]
-fn Signed(config: AppConfig, callback: Option<Callback>) -> impl IntoView {
+fn Signed(
+    config: AppConfig,
+    callback: Option<Callback>,
+    client_app: Result<Option<ClientAppContext>, String>,
+) -> impl IntoView {
     let context = AppContext {
         session: RwSignal::new(session::stored_session(&config)),
         sign_in_notice: RwSignal::new(None),
         config,
+        client_app,
     };
     provide_context(context.clone());
 
@@ -92,6 +105,17 @@ fn Signed(config: AppConfig, callback: Option<Callback>) -> impl IntoView {
         callback,
         completing,
     ));
+
+    // A framed page signs in through a popup, which hands its answer over as a message.
+    let from_popup = context.clone();
+    client_app::listen_for_answers(move |answer| {
+        completing.set(true);
+        spawn_local(complete_returning_sign_in(
+            from_popup.clone(),
+            Some(answer),
+            completing,
+        ));
+    });
 
     move || {
         if completing.get() {

@@ -13,6 +13,7 @@ use timeouts_core::config::{AppConfig, Grant};
 use timeouts_core::region::{Environment, Region};
 use timeouts_core::transport::Transport;
 
+use crate::client_app;
 use crate::storage::{self, Store};
 use crate::transport::FetchTransport;
 
@@ -130,8 +131,21 @@ pub fn forget_session() {
     storage::remove(Store::Session, SESSION_KEY);
 }
 
-/// Sends the browser to the Genesys sign-in page for `environment`.
+/// Sends the browser to the Genesys sign-in page for `environment`: in this tab, or in a popup
+/// when the page is framed (inside Genesys Cloud) and cannot navigate away.
 pub fn begin_sign_in(config: &AppConfig, environment: &Environment) -> Result<(), String> {
+    let url = prepare_sign_in(config, environment)?;
+    if client_app::is_framed() {
+        return client_app::open_popup(&url);
+    }
+    let location = web_sys::window().ok_or("no window")?.location();
+    location
+        .assign(&url)
+        .map_err(|_| "the browser refused to open the sign-in page".to_string())
+}
+
+/// Remembers a fresh `state` (and PKCE verifier) and returns the authorize URL.
+fn prepare_sign_in(config: &AppConfig, environment: &Environment) -> Result<String, String> {
     let state = auth::generate_state().map_err(|e| e.to_string())?;
     let redirect_uri = redirect_uri(config);
     let params = AuthorizeParams {
@@ -156,20 +170,31 @@ pub fn begin_sign_in(config: &AppConfig, environment: &Environment) -> Result<()
         environment: environment.name(),
     };
     storage::set_json(Store::Session, PENDING_SIGN_IN_KEY, &pending);
-
-    let location = web_sys::window().ok_or("no window")?.location();
-    location
-        .assign(&url)
-        .map_err(|_| "the browser refused to open the sign-in page".to_string())
+    Ok(url)
 }
 
 /// Takes a sign-in answer (code, token or error) out of the address, if this page load is a
 /// return from the sign-in page, and cleans the address bar at once, before anything else
-/// loads, so that no code or token lingers in history or on screen.
-pub fn capture_callback() -> Option<Callback> {
-    let callback = read_callback()?;
+/// loads, so that no code or token lingers in history or on screen. In the sign-in popup of a
+/// framed page, the answer is handed to that page instead, and `Forwarded` says so.
+pub fn capture_callback() -> Captured {
+    let Some(answer) = client_app::RawAnswer::from_location() else {
+        return Captured::Nothing;
+    };
     clean_address_bar();
-    Some(callback)
+    if client_app::forward_to_opener(&answer) {
+        return Captured::Forwarded;
+    }
+    Captured::Answer(answer.callback())
+}
+
+/// What the address held at start-up.
+pub enum Captured {
+    Nothing,
+    /// A sign-in answer for this page.
+    Answer(Callback),
+    /// This page is a sign-in popup and handed its answer to the page that opened it.
+    Forwarded,
 }
 
 /// Completes a captured return from the sign-in page: checks `state`, exchanges the code (or
@@ -278,19 +303,6 @@ pub fn redirect_uri(config: &AppConfig) -> String {
         .and_then(|l| l.pathname().ok())
         .unwrap_or_else(|| "/".into());
     format!("{origin}{path}")
-}
-
-fn read_callback() -> Option<Callback> {
-    let location = web_sys::window()?.location();
-    let query = location.search().unwrap_or_default();
-    let fragment = location.hash().unwrap_or_default();
-
-    [
-        Callback::from_query(&query),
-        Callback::from_fragment(&fragment),
-    ]
-    .into_iter()
-    .find(Callback::is_present)
 }
 
 /// Removes `code`, `state`, tokens and errors from the address bar at once, so they are not

@@ -14,7 +14,11 @@ pub fn SignInPage() -> impl IntoView {
     let config = context.config.clone();
     let is_emulator = config.is_emulator();
 
-    let initial = session::remembered_region()
+    // Inside Genesys Cloud the region is the hosting one; otherwise the person picks it.
+    let hosted_region = context.client_app.clone().ok().flatten().map(|c| c.region);
+    let refusal = context.client_app.clone().err();
+    let initial = hosted_region
+        .or_else(session::remembered_region)
         .or(config.default_environment.region())
         .unwrap_or(Region::ALL[0]);
     let region = RwSignal::new(initial);
@@ -22,7 +26,7 @@ pub fn SignInPage() -> impl IntoView {
 
     let sign_in = move |_| {
         let chosen = region.get_untracked();
-        if !is_emulator {
+        if !is_emulator && hosted_region.is_none() {
             session::remember_region(chosen);
         }
         let environment = config.environment_for(chosen);
@@ -53,9 +57,18 @@ pub fn SignInPage() -> impl IntoView {
                     .map(|notice| view! { <p class="notice" role="alert">{notice}</p> })
             }}
             {move || problem.get().map(|p| view! { <p class="notice error" role="alert">{p}</p> })}
-            <RegionPicker region hidden=is_emulator />
-            <button class="primary" on:click=sign_in>"Sign in with Genesys Cloud"</button>
-            {implicit_note}
+            {match refusal {
+                Some(refusal) => view! { <p class="notice error" role="alert">{refusal}</p> }.into_any(),
+                None => view! {
+                    {hosted_region.map(|r| view! {
+                        <p>{format!("Genesys Cloud region: {} (from Genesys Cloud)", r.env_host())}</p>
+                    })}
+                    <RegionPicker region hidden=is_emulator || hosted_region.is_some() />
+                    <button class="primary" on:click=sign_in>"Sign in with Genesys Cloud"</button>
+                    {implicit_note}
+                }
+                    .into_any(),
+            }}
         </main>
     }
 }

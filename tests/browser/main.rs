@@ -3,6 +3,7 @@
 
 mod accessibility;
 mod apply;
+mod client_app;
 mod look;
 mod security;
 mod sign_in;
@@ -54,6 +55,7 @@ fn main() {
         tuning::scenarios(),
         security::scenarios(),
         accessibility::scenarios(),
+        client_app::scenarios(),
     ];
     let trials = tests
         .into_iter()

@@ -73,10 +73,10 @@ pub fn from_query(query: &str) -> Result<Option<ClientAppContext>, ClientAppErro
 
     let region = Region::parse(environment.trim())
         .map_err(|_| ClientAppError::UnknownEnvironment(shorten(&environment)))?;
-    if let Some(origin) = host_origin {
-        if origin.trim_end_matches('/') != host_origin_of(region) {
-            return Err(ClientAppError::UnknownHostOrigin(shorten(&origin)));
-        }
+    if let Some(origin) = host_origin
+        && origin.trim_end_matches('/') != host_origin_of(region)
+    {
+        return Err(ClientAppError::UnknownHostOrigin(shorten(&origin)));
     }
     Ok(Some(ClientAppContext { region }))
 }
