@@ -114,9 +114,15 @@ fn LatencySection(row: Row) -> impl IntoView {
     {
         let id = row.id.clone();
         let window = tuning.window.get_untracked();
+        // Closing the panel stops the read (and its waits for the rate limit).
+        let cancel = CancelFlag::new();
+        on_cleanup({
+            let cancel = cancel.clone();
+            move || cancel.cancel()
+        });
         spawn_local(async move {
             let api = api_for(&session);
-            let read = load_latency(&api, std::slice::from_ref(&id), window, &CancelFlag::new())
+            let read = load_latency(&api, std::slice::from_ref(&id), window, &cancel)
                 .await
                 .map(|mut stats| stats.remove(&id).unwrap_or_default())
                 .map_err(|e| {
