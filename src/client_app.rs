@@ -82,23 +82,29 @@ impl RawAnswer {
 }
 
 /// In the sign-in popup: hands the answer to the page that opened it and closes. Returns
-/// false when this page is not such a popup.
+/// false when this page was not opened by a page of its own origin.
 pub fn forward_to_opener(answer: &RawAnswer) -> bool {
     let Some(window) = web_sys::window() else {
         return false;
     };
-    if window.name().ok().as_deref() != Some(POPUP_NAME) {
-        return false;
-    }
     let Ok(opener) = window.opener() else {
         return false;
     };
-    let Ok(opener) = opener.dyn_into::<web_sys::Window>() else {
+    if opener.is_null() || opener.is_undefined() {
         return false;
-    };
+    }
+    // The opener belongs to another page's realm, so an `instanceof Window` check would fail;
+    // the origin check below is what makes it safe to use.
+    let opener: web_sys::Window = opener.unchecked_into();
     let Ok(origin) = window.location().origin() else {
         return false;
     };
+    // The window name does not survive the trip through a sign-in page of another site, so
+    // the popup is recognised by its opener instead: reading the opener's origin throws
+    // unless it is this same origin.
+    if opener.location().origin().ok().as_deref() != Some(origin.as_str()) {
+        return false;
+    }
 
     let message = js_sys::Object::new();
     let set = |key: &str, value: &str| {
