@@ -64,9 +64,10 @@ async fn a_framed_page_signs_in_through_a_popup(driver: Arc<ChromeDriver>) -> Re
     driver
         .with_browser(|browser| async move {
             // A page of the app's own origin frames the app, as Genesys Cloud does. The app's
-            // own page forbids frames in its policy, so the host is `config.json` shown as a
-            // document, which the frame-ancestors rule ('self') lets frame the app.
-            let host = format!("{}config.json", stage.app_url);
+            // own page forbids frames in its policy, so the host is the style sheet shown as a
+            // plain text document (JSON would open Firefox's viewer, another origin), which the
+            // frame-ancestors rule ('self') lets frame the app.
+            let host = format!("{}main.css", stage.app_url);
             browser.goto(&host).await.map_err(|e| e.to_string())?;
             let framed = format!(
                 "{}?gcTargetEnv=mypurecloud.ie&gcHostOrigin=https%3A%2F%2Fapps.mypurecloud.ie",
