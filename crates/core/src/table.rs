@@ -6,10 +6,12 @@
 //! milliseconds for thousands of rows.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use crate::classify::{Classification, ReadOnlyReason, classify};
 use crate::load::LoadedOrg;
 use crate::model::Action;
+use crate::suggest::{self, LatencyFlag, LatencyStats};
 use crate::timeout::Timeout;
 
 /// How an action's draft relates to its published timeout.
@@ -161,6 +163,56 @@ impl Filter {
             DraftFilter::WithoutDraft => row.draft.is_none(),
         }
     }
+}
+
+/// Which rows the latency-flag filter keeps, once latency figures are loaded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FlagFilter {
+    #[default]
+    All,
+    /// Rows with any latency flag.
+    AnyFlag,
+    /// Rows whose timeout is below their p99 latency.
+    BelowP99,
+    /// Rows whose timeout is far above their p99 latency.
+    FarAboveP99,
+}
+
+impl FlagFilter {
+    /// Whether a row with this flag (or none) passes.
+    pub fn admits(self, flag: Option<LatencyFlag>) -> bool {
+        match self {
+            FlagFilter::All => true,
+            FlagFilter::AnyFlag => flag.is_some(),
+            FlagFilter::BelowP99 => flag == Some(LatencyFlag::BelowP99),
+            FlagFilter::FarAboveP99 => flag == Some(LatencyFlag::FarAboveP99),
+        }
+    }
+}
+
+/// The latency flag of a row given its figures; `None` when its timeout is unknown or
+/// nothing stands out.
+pub fn row_flag(row: &Row, stats: &LatencyStats) -> Option<LatencyFlag> {
+    suggest::flag(row.timeout?, stats)
+}
+
+/// Narrows `shown` (indexes into `rows`, as [`select`] returns them) to the rows the flag
+/// filter keeps. `stats` holds figures by action id; an action without figures had no calls
+/// in the window and so carries no flag.
+pub fn retain_flagged(
+    rows: &[Row],
+    shown: &mut Vec<usize>,
+    filter: FlagFilter,
+    stats: &HashMap<String, LatencyStats>,
+) {
+    if filter == FlagFilter::All {
+        return;
+    }
+    shown.retain(|&i| {
+        let row = &rows[i];
+        let flag = stats.get(&row.id).and_then(|s| row_flag(row, s));
+        filter.admits(flag)
+    });
 }
 
 /// A column to sort by.
@@ -409,5 +461,47 @@ mod tests {
                 ("i1".to_string(), "Web CRM".to_string())
             ]
         );
+    }
+
+    fn latency(p99_ms: f64) -> LatencyStats {
+        LatencyStats {
+            calls: 1_000,
+            p99_ms: Some(p99_ms),
+            ..LatencyStats::default()
+        }
+    }
+
+    #[test]
+    fn flag_filter_keeps_only_rows_with_the_chosen_flag() {
+        let rows = rows(&org(), true);
+        let all = select(&rows, &Filter::default(), Sort::default());
+        // "Lookup account" waits 20 s for a 30 s p99; "lookup order" waits the 60 s default
+        // for a 0.5 s p99; "Create case" waits 5 s for a 3 s p99, which is fine.
+        let stats = HashMap::from([
+            ("a1".to_string(), latency(30_000.0)),
+            ("a2".to_string(), latency(500.0)),
+            ("a3s".to_string(), latency(3_000.0)),
+        ]);
+        let kept = |filter| {
+            let mut shown = all.clone();
+            retain_flagged(&rows, &mut shown, filter, &stats);
+            names(&rows, &shown)
+        };
+
+        assert_eq!(kept(FlagFilter::All), names(&rows, &all));
+        assert_eq!(
+            kept(FlagFilter::AnyFlag),
+            ["Lookup account", "lookup order"]
+        );
+        assert_eq!(kept(FlagFilter::BelowP99), ["Lookup account"]);
+        assert_eq!(kept(FlagFilter::FarAboveP99), ["lookup order"]);
+    }
+
+    #[test]
+    fn rows_without_figures_carry_no_flag() {
+        let rows = rows(&org(), true);
+        let mut shown = select(&rows, &Filter::default(), Sort::default());
+        retain_flagged(&rows, &mut shown, FlagFilter::AnyFlag, &HashMap::new());
+        assert!(shown.is_empty());
     }
 }

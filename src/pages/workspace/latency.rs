@@ -13,7 +13,7 @@ use timeouts_core::latency::{LatencyWindow, load_latency};
 use timeouts_core::model::Limit;
 use timeouts_core::retry::CancelFlag;
 use timeouts_core::suggest::{self, Basis, LatencyFlag, LatencyStats, NoSuggestion};
-use timeouts_core::table::Row;
+use timeouts_core::table::{self, FlagFilter, Row, row_flag};
 use timeouts_core::timeout::Timeout;
 
 use super::{WorkspaceContext, api_for};
@@ -28,16 +28,6 @@ pub enum LatencyStatus {
     /// Figures for this window are in [`Tuning::stats`].
     Loaded(LatencyWindow),
     Failed(String),
-}
-
-/// Which rows the flag filter keeps.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum FlagFilter {
-    #[default]
-    All,
-    AnyFlag,
-    BelowP99,
-    FarAboveP99,
 }
 
 /// The latency state shared by the table, the review and the details panel.
@@ -89,34 +79,16 @@ pub fn stats_of(tuning: Tuning, action_id: &str) -> Option<LatencyStats> {
     )
 }
 
-/// The flag of a row given its figures.
-pub fn row_flag(row: &Row, stats: &LatencyStats) -> Option<LatencyFlag> {
-    suggest::flag(row.timeout?, stats)
-}
-
-/// Whether a row passes the flag filter.
-pub fn passes(filter: FlagFilter, flag: Option<LatencyFlag>) -> bool {
-    match filter {
-        FlagFilter::All => true,
-        FlagFilter::AnyFlag => flag.is_some(),
-        FlagFilter::BelowP99 => flag == Some(LatencyFlag::BelowP99),
-        FlagFilter::FarAboveP99 => flag == Some(LatencyFlag::FarAboveP99),
-    }
-}
-
-/// Drops from `shown` (indices into `rows`) the rows the flag filter does not keep.
+/// Drops from `shown` (indexes into `rows`) the rows the flag filter does not keep; the
+/// rule is the core's, this only reads the signals.
 pub fn keep_flagged(tuning: Tuning, rows: &[Row], shown: &mut Vec<usize>) {
-    let filter = tuning.flag_filter.get();
-    if filter == FlagFilter::All || !tuning.loaded() {
+    if !tuning.loaded() {
         return;
     }
-    tuning.stats.with(|stats| {
-        shown.retain(|&i| {
-            let row = &rows[i];
-            let flag = stats.get(&row.id).and_then(|s| row_flag(row, s));
-            passes(filter, flag)
-        })
-    });
+    let filter = tuning.flag_filter.get();
+    tuning
+        .stats
+        .with(|stats| table::retain_flagged(rows, shown, filter, stats));
 }
 
 /// Milliseconds as seconds for people: "0.45 s", "4.2 s", "70 s".
