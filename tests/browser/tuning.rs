@@ -287,8 +287,8 @@ async fn suggestions_on_a_selection_are_reviewed_with_p99_warnings(
             edit_timeout(&browser, "Find case by number", "3").await?;
             click(&button(&browser, "Review 4 changes").await?).await?;
             heading(&browser, "Review changes").await?;
-            text_appears(&browser, "below the measured p99 of 70.0 s").await?;
-            text_appears(&browser, "below the measured p99 of 7.0 s").await?;
+            text_appears(&browser, "below the measured p99 of 70 s").await?;
+            text_appears(&browser, "below the measured p99 of 7 s").await?;
             text_appears(&browser, "2 with warnings").await?;
             Ok(())
         })

@@ -87,8 +87,8 @@ impl Warning {
                     .to_string()
             }
             Warning::BelowP99 { p99_ms } => format!(
-                "below the measured p99 of {:.1} s: calls are likely to time out",
-                p99_ms / 1000.0
+                "below the measured p99 of {}: calls are likely to time out",
+                suggest::seconds_text(*p99_ms)
             ),
         }
     }
@@ -478,7 +478,11 @@ pub(crate) mod tests {
             plan.changes[1].warnings,
             vec![Warning::BelowP99 { p99_ms: 4_000.0 }]
         );
-        assert!(plan.changes[1].warnings[0].message().contains("4.0 s"));
+        assert!(
+            plan.changes[1].warnings[0]
+                .message()
+                .contains("p99 of 4 s:")
+        );
 
         let fine = planner.plan(&[edit("a20", Timeout::Explicit(4))]);
         assert!(fine.changes[0].warnings.is_empty());

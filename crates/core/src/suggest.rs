@@ -103,6 +103,20 @@ pub fn flag(timeout: Timeout, stats: &LatencyStats) -> Option<LatencyFlag> {
         .then_some(LatencyFlag::FarAboveP99)
 }
 
+/// A duration in milliseconds as seconds for people, to the hundredth and without trailing
+/// zeros: "0.45 s", "4.2 s", "70 s".
+///
+/// Integer arithmetic keeps the float-formatting machinery out of the browser build.
+pub fn seconds_text(ms: f64) -> String {
+    let hundredths = (ms.max(0.0) / 10.0).round() as u64;
+    let (whole, fraction) = (hundredths / 100, hundredths % 100);
+    match fraction {
+        0 => format!("{whole} s"),
+        f if f % 10 == 0 => format!("{whole}.{} s", f / 10),
+        f => format!("{whole}.{f:02} s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,5 +223,23 @@ mod tests {
         );
         assert_eq!(flag(Timeout::Explicit(12), &slow), None);
         assert_eq!(flag(Timeout::Default, &stats(0, None)), None);
+    }
+
+    #[test]
+    fn seconds_text_rounds_to_hundredths_and_drops_trailing_zeros() {
+        let cases = [
+            (450.0, "0.45 s"),
+            (4_200.0, "4.2 s"),
+            (70_000.0, "70 s"),
+            (1_234.0, "1.23 s"),
+            (1_235.6, "1.24 s"),
+            (9_999.0, "10 s"),
+            (5.0, "0.01 s"),
+            (0.0, "0 s"),
+            (-3.0, "0 s"),
+        ];
+        for (ms, text) in cases {
+            assert_eq!(seconds_text(ms), text, "{ms} ms");
+        }
     }
 }

@@ -10,14 +10,14 @@ use serde_json::{Map, Value};
 use timeouts_core::latency::{LatencyWindow, load_latency};
 use timeouts_core::model::{AuditEntry, Dependency, TestExecutionResult};
 use timeouts_core::retry::CancelFlag;
-use timeouts_core::suggest::LatencyStats;
+use timeouts_core::suggest::{LatencyStats, seconds_text};
 use timeouts_core::table::Row;
 use timeouts_core::timeout::Timeout;
 use wasm_bindgen::JsCast;
 
 use super::WorkspaceContext;
 use super::api_for;
-use super::latency::{seconds_text, stats_of};
+use super::latency::stats_of;
 use crate::app::AppContext;
 use crate::messages;
 
@@ -186,13 +186,15 @@ pub fn chart_description(stats: &LatencyStats, timeout: Timeout) -> String {
 }
 
 /// The p95 and p99 marks against the timeout line, on one horizontal scale of seconds. Each
-/// label has its own row, so that close values never print over each other.
+/// label has its own row, so that close values never print over each other. Coordinates are
+/// whole pixels: the drawing needs no finer, and integers keep float formatting out of the
+/// build.
 #[component]
 fn LatencyChart(stats: LatencyStats, timeout: Timeout) -> impl IntoView {
-    const WIDTH: f64 = 420.0;
-    const LEFT: f64 = 10.0;
-    const RIGHT: f64 = 380.0;
-    const AXIS: f64 = 60.0;
+    const WIDTH: i32 = 420;
+    const LEFT: i32 = 10;
+    const RIGHT: i32 = 380;
+    const AXIS: i32 = 60;
     let description = chart_description(&stats, timeout);
     let limit_ms = f64::from(timeout.effective_seconds()) * 1000.0;
     let top_ms = [Some(limit_ms), stats.p99_ms, stats.max_ms, stats.p95_ms]
@@ -200,15 +202,15 @@ fn LatencyChart(stats: LatencyStats, timeout: Timeout) -> impl IntoView {
         .flatten()
         .fold(1.0, f64::max)
         * 1.05;
-    let x = move |ms: f64| LEFT + (RIGHT - LEFT) * (ms / top_ms);
+    let x = move |ms: f64| LEFT + (f64::from(RIGHT - LEFT) * (ms / top_ms)).round() as i32;
     // Labels are centred on their mark but kept inside the drawing.
-    let label_x = |at: f64| at.clamp(LEFT + 36.0, WIDTH - 36.0);
+    let label_x = |at: i32| at.clamp(LEFT + 36, WIDTH - 36);
 
-    let mark = move |label: &'static str, ms: Option<f64>, class: &'static str, row: f64| {
+    let mark = move |label: &'static str, ms: Option<f64>, class: &'static str, row: i32| {
         ms.map(|ms| {
             let at = x(ms);
             view! {
-                <line class=class x1=at x2=at y1=row + 4.0 y2=AXIS></line>
+                <line class=class x1=at x2=at y1=row + 4 y2=AXIS></line>
                 <text class="chart-label" x=label_x(at) y=row text-anchor="middle">
                     {format!("{label} {}", seconds_text(ms))}
                 </text>
@@ -232,14 +234,14 @@ fn LatencyChart(stats: LatencyStats, timeout: Timeout) -> impl IntoView {
                 <rect
                     class="chart-range"
                     x=LEFT
-                    y=AXIS - 14.0
+                    y=AXIS - 14
                     height="12"
-                    width=p99_or_max.map_or(0.0, |ms| x(ms) - LEFT)
+                    width=p99_or_max.map_or(0, |ms| x(ms) - LEFT)
                 ></rect>
                 <line class="chart-axis" x1=LEFT x2=RIGHT y1=AXIS y2=AXIS></line>
-                {mark("p95", stats.p95_ms, "chart-p95", 12.0)}
-                {mark(p99_label, p99_or_max, "chart-p99", 27.0)}
-                <line class="chart-timeout" x1=limit x2=limit y1="32" y2=AXIS + 6.0></line>
+                {mark("p95", stats.p95_ms, "chart-p95", 12)}
+                {mark(p99_label, p99_or_max, "chart-p99", 27)}
+                <line class="chart-timeout" x1=limit x2=limit y1="32" y2=AXIS + 6></line>
                 <text class="chart-label" x=label_x(limit) y="80" text-anchor="middle">
                     {format!("timeout {timeout}")}
                 </text>

@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 use timeouts_core::latency::{LatencyWindow, load_latency};
 use timeouts_core::model::Limit;
 use timeouts_core::retry::CancelFlag;
-use timeouts_core::suggest::{self, Basis, LatencyFlag, LatencyStats, NoSuggestion};
+use timeouts_core::suggest::{self, Basis, LatencyFlag, LatencyStats, NoSuggestion, seconds_text};
 use timeouts_core::table::{self, FlagFilter, Row, row_flag};
 use timeouts_core::timeout::Timeout;
 
@@ -89,13 +89,6 @@ pub fn keep_flagged(tuning: Tuning, rows: &[Row], shown: &mut Vec<usize>) {
     tuning
         .stats
         .with(|stats| table::retain_flagged(rows, shown, filter, stats));
-}
-
-/// Milliseconds as seconds for people: "0.45 s", "4.2 s", "70 s".
-pub fn seconds_text(ms: f64) -> String {
-    let text = format!("{:.2}", ms / 1000.0);
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text} s")
 }
 
 /// A whole number with thousands separators: "210,000".
