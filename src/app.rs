@@ -7,6 +7,7 @@ use timeouts_core::auth::Callback;
 use timeouts_core::client_app::ClientAppContext;
 use timeouts_core::config::AppConfig;
 
+use crate::announce::{Announcer, LiveRegions, provide_announcer, use_announcer};
 use crate::client_app;
 use crate::pages::setup::SetupPage;
 use crate::pages::sign_in::SignInPage;
@@ -23,6 +24,9 @@ pub struct AppContext {
     pub sign_in_notice: RwSignal<Option<String>>,
     /// Running inside Genesys Cloud: its region, or why its values were refused.
     pub client_app: Result<Option<ClientAppContext>, String>,
+    /// Tells screen-reader users about progress and results; also usable after an `await`,
+    /// where the component tree's context cannot be read.
+    pub announcer: Announcer,
 }
 
 impl AppContext {
@@ -47,8 +51,10 @@ pub fn App(
     client_app: Result<Option<ClientAppContext>, String>,
 ) -> impl IntoView {
     let config = LocalResource::new(load_config);
+    provide_announcer();
 
     view! {
+        <LiveRegions />
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || {
                 config
@@ -96,6 +102,7 @@ fn Signed(
         sign_in_notice: RwSignal::new(None),
         config,
         client_app,
+        announcer: use_announcer(),
     };
     provide_context(context.clone());
 
@@ -137,6 +144,7 @@ async fn complete_returning_sign_in(
         Ok(Some(session)) => {
             context.sign_in_notice.set(None);
             context.session.set(Some(session));
+            context.announcer.announce("Signed in.");
         }
         Ok(None) => {}
         Err(problem) => {

@@ -1,5 +1,6 @@
 //! The browser entry point: installs the panic hook and mounts the app.
 
+mod announce;
 mod app;
 mod browser;
 mod client_app;

@@ -4,6 +4,7 @@
 mod accessibility;
 mod apply;
 mod client_app;
+mod layout;
 mod look;
 mod security;
 mod sign_in;
@@ -56,6 +57,7 @@ fn main() {
         security::scenarios(),
         accessibility::scenarios(),
         client_app::scenarios(),
+        layout::scenarios(),
     ];
     let trials = tests
         .into_iter()

@@ -369,7 +369,9 @@ fn firefox_capabilities(downloads: Option<&Path>) -> serde_json::Value {
         "browserName": "firefox",
         "moz:firefoxOptions": {
             "binary": binary,
-            "args": ["-headless", "-width=1280", "-height=900"],
+            // System access lets the harness zoom pages the way a person does (see
+            // `ChromeDriver::set_viewport`).
+            "args": ["-headless", "-width=1280", "-height=900", "-remote-allow-system-access"],
             "prefs": prefs,
         },
     })
@@ -856,5 +858,183 @@ pub async fn expect_accessible(browser: &Client, screen: &str) -> Result<(), Str
             violations.len(),
             violations.join("\n")
         ))
+    }
+}
+
+/// The narrowest window Firefox makes; narrower viewports are reached by zooming in.
+const FIREFOX_NARROWEST: u32 = 500;
+
+impl ChromeDriver {
+    /// Gives the page a viewport of `width` × `height` CSS pixels: a phone, a tablet, or a
+    /// desktop window zoomed in (a 1280 px wide window at 200% zoom is 640 CSS px wide). A page
+    /// must be open; the size holds across navigations on the same site.
+    ///
+    /// Firefox keeps its windows at least 500 px wide, so below that its page is zoomed to
+    /// 200% in a window twice the size, which is what a person who zooms in gets.
+    pub async fn set_viewport(
+        &self,
+        browser: &Client,
+        width: u32,
+        height: u32,
+    ) -> Result<(), String> {
+        let zoom = if self.browser == Browser::Firefox && width < FIREFOX_NARROWEST {
+            2
+        } else {
+            1
+        };
+        if zoom != 1 {
+            zoom_firefox_page(browser, zoom).await?;
+        }
+        resize_window(browser, width * zoom, height * zoom).await?;
+
+        // A browser may count its own frame in the window's size: grow the window by what
+        // the viewport lacks.
+        let (inner_width, inner_height) = viewport(browser).await?;
+        if (inner_width, inner_height) != (width, height) {
+            let (window_width, window_height) = browser
+                .get_window_size()
+                .await
+                .map_err(|e| format!("cannot read the window's size: {e}"))?;
+            let grow = |window: u64, wanted: u32, got: u32| {
+                let grown = window as i64 + (i64::from(wanted) - i64::from(got)) * i64::from(zoom);
+                u32::try_from(grown).unwrap_or(wanted)
+            };
+            resize_window(
+                browser,
+                grow(window_width, width, inner_width),
+                grow(window_height, height, inner_height),
+            )
+            .await?;
+        }
+
+        let (inner_width, inner_height) = viewport(browser).await?;
+        if (inner_width, inner_height) == (width, height) {
+            Ok(())
+        } else {
+            Err(format!(
+                "the viewport is {inner_width}×{inner_height} CSS px, not {width}×{height}"
+            ))
+        }
+    }
+}
+
+async fn resize_window(browser: &Client, width: u32, height: u32) -> Result<(), String> {
+    browser
+        .set_window_size(width, height)
+        .await
+        .map_err(|e| format!("cannot resize the window to {width}×{height}: {e}"))
+}
+
+/// Zooms the current Firefox tab to `zoom` times, as a person does with Ctrl and +. Only the
+/// browser's own (chrome) context can do that, which `-remote-allow-system-access` opens to
+/// the harness; the pages under test never get it.
+async fn zoom_firefox_page(browser: &Client, zoom: u32) -> Result<(), String> {
+    browser
+        .issue_cmd(FirefoxContext("chrome"))
+        .await
+        .map_err(|e| format!("cannot reach Firefox's chrome context: {e}"))?;
+    let zoomed = run_js(
+        browser,
+        &format!(
+            "ZoomManager.setZoomForBrowser(gBrowser.selectedBrowser, {zoom}); \
+             return ZoomManager.getZoomForBrowser(gBrowser.selectedBrowser);"
+        ),
+    )
+    .await;
+    browser
+        .issue_cmd(FirefoxContext("content"))
+        .await
+        .map_err(|e| format!("cannot return to the page's context: {e}"))?;
+    match zoomed?.as_f64() {
+        Some(now) if now == f64::from(zoom) => Ok(()),
+        other => Err(format!("Firefox zoomed to {other:?}, not {zoom}")),
+    }
+}
+
+/// geckodriver's command that switches scripts between the page (`content`) and the browser
+/// itself (`chrome`); fantoccini does not offer it.
+#[derive(Debug)]
+struct FirefoxContext(&'static str);
+
+impl WebDriverCompatibleCommand for FirefoxContext {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/moz/context",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "context": self.0 }).to_string();
+        (http::Method::POST, Some(body))
+    }
+}
+
+/// The page's viewport in CSS pixels: `window.innerWidth` × `window.innerHeight`.
+async fn viewport(browser: &Client) -> Result<(u32, u32), String> {
+    let size = run_js(browser, "return [window.innerWidth, window.innerHeight];").await?;
+    let read = |index: usize| {
+        size[index]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| format!("unexpected viewport {size}"))
+    };
+    Ok((read(0)?, read(1)?))
+}
+
+/// The app's two live regions, through which it tells screen-reader users about progress and
+/// results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveRegion {
+    /// `role="status"`, `aria-live="polite"`: progress and results.
+    Polite,
+    /// `role="alert"`, `aria-live="assertive"`: failures that need attention at once.
+    Assertive,
+}
+
+impl LiveRegion {
+    /// The CSS selector of the region.
+    pub fn selector(self) -> &'static str {
+        match self {
+            LiveRegion::Polite => ".announcer[role='status'][aria-live='polite']",
+            LiveRegion::Assertive => ".announcer[role='alert'][aria-live='assertive']",
+        }
+    }
+}
+
+/// What the live region holds now, trimmed (a repeated sentence carries a trailing no-break
+/// space), or `None` when the page has no such region.
+pub async fn announcement(browser: &Client, region: LiveRegion) -> Result<Option<String>, String> {
+    let script = format!(
+        "const region = document.querySelectorAll({:?}); \
+         return region.length === 1 ? region[0].textContent : null;",
+        region.selector()
+    );
+    let text = run_js(browser, &script).await?;
+    Ok(text.as_str().map(|text| text.trim().to_string()))
+}
+
+/// Waits until the live region holds exactly `expected` (trimmed).
+pub async fn wait_for_announcement(
+    browser: &Client,
+    region: LiveRegion,
+    expected: &str,
+) -> Result<(), String> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let said = announcement(browser, region).await.unwrap_or_default();
+        if said.as_deref() == Some(expected) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the {region:?} live region never said {expected:?}; it holds {said:?}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

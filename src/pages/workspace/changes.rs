@@ -10,6 +10,7 @@ use timeouts_core::plan::{BulkOp, Edit, Planner, SkipReason};
 use timeouts_core::timeout::{Timeout, TimeoutInput};
 
 use super::{Screen, WorkspaceContext};
+use crate::announce::use_announcer;
 use crate::app::AppContext;
 use crate::browser;
 use crate::messages::count;
@@ -147,12 +148,18 @@ pub fn BulkBar(
             _ => BulkKind::SetTo,
         })
     };
+    let announcer = use_announcer();
     let add = move |_| {
         let operation = match bulk_op(kind.get_untracked(), &value.get_untracked()) {
             Ok(operation) => operation,
-            Err(message) => return outcome.set(Some((false, message))),
+            Err(message) => {
+                announcer.alert(message.clone());
+                return outcome.set(Some((false, message)));
+            }
         };
-        outcome.set(Some(queue_bulk(workspace, operation)));
+        let (added, message) = queue_bulk(workspace, operation);
+        announcer.announce(message.clone());
+        outcome.set(Some((added, message)));
     };
 
     view! {
@@ -270,6 +277,7 @@ pub fn FilesBar(
 ) -> impl IntoView {
     let app = expect_context::<AppContext>();
     let workspace = expect_context::<WorkspaceContext>();
+    let announcer = app.announcer;
     let import_outcome = RwSignal::new(None::<Result<String, Vec<String>>>);
 
     let export = move |csv: bool| {
@@ -300,6 +308,10 @@ pub fn FilesBar(
                 Ok((name, text)) => import_text(workspace, &name, &text),
                 Err(error) => Err(vec![error]),
             };
+            // A refused file is shown in an alert, which the browser reads out itself.
+            if let Ok(message) = &outcome {
+                announcer.announce(message.clone());
+            }
             input.set_value("");
             import_outcome.set(Some(outcome));
         });

@@ -356,6 +356,8 @@ async fn load(app: AppContext, workspace: WorkspaceContext) {
             workspace.set_rows(table_rows(&org, can_edit));
             workspace.org.set(org);
             workspace.status.set(LoadStatus::Loaded);
+            app.announcer
+                .announce(loaded_text(workspace.rows.with_untracked(Vec::len)));
             request_animation_frame(|| mark("dat:table-drawn"));
         }
         Err(error) => match error.api_error() {
@@ -364,6 +366,14 @@ async fn load(app: AppContext, workspace: WorkspaceContext) {
                 .status
                 .set(LoadStatus::Failed("Loading was cancelled.".into())),
         },
+    }
+}
+
+/// "2,000 actions loaded.", for the announcer.
+fn loaded_text(actions: usize) -> String {
+    match actions {
+        1 => "1 action loaded.".to_string(),
+        n => format!("{} actions loaded.", latency::grouped(n as u64)),
     }
 }
 

@@ -146,19 +146,21 @@ pub fn Review() -> impl IntoView {
                 </p>
             </Show>
             {session_warning}
-            <table class="actions plan">
-                <thead>
-                    <tr>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"Now"</th>
-                        <th scope="col">"After"</th>
-                        <th scope="col">"Warnings"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {move || plan.get().changes.into_iter().map(|change| view! { <PlanRow change /> }).collect_view()}
-                </tbody>
-            </table>
+            <div class="table-wrap">
+                <table class="actions plan">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Action"</th>
+                            <th scope="col">"Now"</th>
+                            <th scope="col">"After"</th>
+                            <th scope="col">"Warnings"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || plan.get().changes.into_iter().map(|change| view! { <PlanRow change /> }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
             {move || {
                 let skipped = plan.get().skipped;
                 (!skipped.is_empty())
@@ -232,6 +234,10 @@ pub fn start_apply(app: AppContext, workspace: WorkspaceContext, plan: Plan) {
         ..Progress::default()
     });
     workspace.screen.set(Screen::Applying);
+    app.announcer.announce(format!(
+        "Applying {}.",
+        count(plan.changes.len(), "change", "changes")
+    ));
     spawn_local(run_apply(app, workspace, plan, cancel));
 }
 
@@ -244,6 +250,8 @@ async fn run_apply(app: AppContext, workspace: WorkspaceContext, plan: Plan, can
     let options = apply_options(workspace);
 
     let org = workspace.org.get_untracked();
+    let announcer = app.announcer;
+    let told_of_waiting = std::cell::Cell::new(false);
     let on_event = |event: ApplyEvent<'_>| match event {
         ApplyEvent::ChangeFinished {
             result,
@@ -267,15 +275,27 @@ async fn run_apply(app: AppContext, workspace: WorkspaceContext, plan: Plan, can
                 p.waiting = None;
                 p.finished.push(line);
             });
+            if let Some(milestone) = milestone_text(done, total) {
+                announcer.announce(milestone);
+            }
         }
-        ApplyEvent::RateLimited { pause } => workspace
-            .progress
-            .update(|p| p.waiting = Some(pause.as_secs().max(1))),
+        ApplyEvent::RateLimited { pause } => {
+            let seconds = pause.as_secs().max(1);
+            workspace.progress.update(|p| p.waiting = Some(seconds));
+            // Once per apply: a long apply paced by the rate limit would otherwise say little
+            // else.
+            if !told_of_waiting.replace(true) {
+                announcer.announce(format!(
+                    "Waiting for the rate limit, resuming in {seconds} s."
+                ));
+            }
+        }
         ApplyEvent::Verifying { .. } => workspace.progress.update(|p| p.waiting = None),
     };
     let report = engine::apply(&api, &org, &plan, &options, &cancel, on_event).await;
 
     absorb(workspace, &report);
+    announcer.announce(finished_text(&report));
     let expired = report.stopped == Some(Stopped::SessionExpired);
     workspace.report.set(Some(report));
     workspace.cancel.set(None);
@@ -285,6 +305,38 @@ async fn run_apply(app: AppContext, workspace: WorkspaceContext, plan: Plan, can
         let pending = workspace.pending.with_untracked(BTreeMap::len);
         app.session_expired(pending);
     }
+}
+
+/// "5 of 20 changes done.", when `done` is the first change past a quarter of the apply; the
+/// last change is left to [`finished_text`].
+fn milestone_text(done: usize, total: usize) -> Option<String> {
+    let quarter = |n: usize| n * 4 / total.max(1);
+    let passed = done > 0 && done < total && quarter(done) != quarter(done - 1);
+    passed.then(|| format!("{done} of {total} changes done."))
+}
+
+/// "Apply finished: 5 changes applied, 1 failed.", naming only the outcomes that happened.
+fn finished_text(report: &ApplyReport) -> String {
+    let counts = report.counts();
+    let opening = match report.stopped {
+        Some(Stopped::SessionExpired) => "Apply stopped because the session ended",
+        Some(Stopped::Cancelled) => "Apply cancelled",
+        None => "Apply finished",
+    };
+    let mut outcomes = vec![count(counts.applied, "change applied", "changes applied")];
+    let others = [
+        (counts.conflicts, "conflict", "conflicts"),
+        (counts.failed, "failed", "failed"),
+        (counts.not_started, "not started", "not started"),
+        (counts.skipped, "skipped", "skipped"),
+    ];
+    outcomes.extend(
+        others
+            .into_iter()
+            .filter(|(n, _, _)| *n > 0)
+            .map(|(n, one, many)| count(n, one, many)),
+    );
+    format!("{opening}: {}.", outcomes.join(", "))
 }
 
 /// Puts what Genesys now holds into the table.
@@ -414,18 +466,20 @@ pub fn Report() -> impl IntoView {
                 <h2 id="report-heading">"Apply finished"</h2>
                 {stopped.map(|s| view! { <p class="notice warn" role="alert">{s}</p> })}
                 <p role="status">{summary}</p>
-                <table class="actions">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Action"</th>
-                            <th scope="col">"Change"</th>
-                            <th scope="col">"Outcome"</th>
-                            <th scope="col">"Check"</th>
-                            <th scope="col">"Decide"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
+                <div class="table-wrap">
+                    <table class="actions">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Action"</th>
+                                <th scope="col">"Change"</th>
+                                <th scope="col">"Outcome"</th>
+                                <th scope="col">"Check"</th>
+                                <th scope="col">"Decide"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
                 {follow_ups}
                 <button on:click=back>"Back to the table"</button>
             </section>

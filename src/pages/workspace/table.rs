@@ -11,6 +11,7 @@ use super::changes::{BulkBar, FilesBar};
 use super::details::DetailsButton;
 use super::latency::{self, LatencyBar, LatencyCells, LatencyHeaders};
 use super::{LoadStatus, WorkspaceContext};
+use crate::announce::use_announcer;
 
 /// Rows drawn at once. Paging keeps the page quick in organisations with thousands of actions;
 /// search, filters and sorting still cover every row.
@@ -37,6 +38,17 @@ pub fn ActionsTable() -> impl IntoView {
         sort.track();
         workspace.tuning.flag_filter.track();
         page.set(0);
+    });
+    // Someone who searches or filters hears how many actions are left once typing pauses.
+    // The first run is the table appearing, which the load announcement covers.
+    let announcer = use_announcer();
+    Effect::new(move |ran: Option<()>| {
+        filter.track();
+        workspace.tuning.flag_filter.track();
+        if ran.is_some() {
+            let total = workspace.rows.with_untracked(Vec::len);
+            announcer.announce_settled(count_line(shown.with_untracked(Vec::len), total));
+        }
     });
 
     let page_count = move || shown.with(|s| s.len().div_ceil(PAGE_SIZE).max(1));
@@ -71,13 +83,7 @@ pub fn ActionsTable() -> impl IntoView {
                 <BulkBar shown_ids />
                 <FilesBar shown_ids />
                 <p class="muted" role="status">
-                    {move || {
-                        format!(
-                            "Showing {} of {} actions",
-                            shown.with(Vec::len),
-                            workspace.rows.with(Vec::len),
-                        )
-                    }}
+                    {move || count_line(shown.with(Vec::len), workspace.rows.with(Vec::len))}
                 </p>
                 <div class="table-wrap">
                     <table class="actions">
@@ -115,6 +121,11 @@ pub fn ActionsTable() -> impl IntoView {
             </section>
         </Show>
     }
+}
+
+/// "Showing 3 of 60 actions".
+fn count_line(shown: usize, total: usize) -> String {
+    format!("Showing {shown} of {total} actions")
 }
 
 /// Search box and filters.
