@@ -148,14 +148,31 @@ async fn report_row(browser: &Client, name: &str) -> Result<String, String> {
     row.text().await.map_err(|e| e.to_string())
 }
 
-/// Clicks "Apply N changes" on the review and waits for the report.
-async fn apply_reviewed(browser: &Client, patience: Duration) -> Result<(), String> {
+/// Clicks "Apply N changes" on the review.
+async fn start_apply(browser: &Client) -> Result<(), String> {
     let apply = find(
         browser,
         "//section[contains(@class, 'review')]//button[starts-with(normalize-space(), 'Apply ')]",
     )
     .await?;
-    click(&apply).await?;
+    click(&apply).await
+}
+
+/// Makes every answer of the emulator slow, starts the apply and waits until the first change
+/// has an outcome, so that most changes are still unfinished when the test steps in.
+async fn start_slow_apply(browser: &Client, stage: &Stage) -> Result<(), String> {
+    stage.emulator.set_faults(Faults {
+        latency_ms: 700,
+        ..Faults::default()
+    });
+    start_apply(browser).await?;
+    find(browser, "//ul[@class='outcomes']/li").await?;
+    Ok(())
+}
+
+/// Clicks "Apply N changes" on the review and waits for the report.
+async fn apply_reviewed(browser: &Client, patience: Duration) -> Result<(), String> {
+    start_apply(browser).await?;
     heading_within(browser, "Apply finished", patience).await?;
     Ok(())
 }
@@ -588,16 +605,13 @@ async fn rate_limits_and_server_errors_during_an_apply_are_recovered(
                 ..Faults::default()
             });
             stage.emulator.force_rate_limit_burst(4, 3);
-            click(
-                &find(
-                    &browser,
-                    "//section[contains(@class, 'review')]//button[starts-with(normalize-space(), 'Apply ')]",
-                )
-                .await?,
+            start_apply(&browser).await?;
+            text_appears(&browser, "Waiting for the rate limit, resuming in").await?;
+            let bar = find(
+                &browser,
+                "//section[contains(@class, 'applying')]//progress",
             )
             .await?;
-            text_appears(&browser, "Waiting for the rate limit, resuming in").await?;
-            let bar = find(&browser, "//section[contains(@class, 'applying')]//progress").await?;
             let max = bar.attr("max").await.map_err(|e| e.to_string())?;
             if max.as_deref() != Some("11") {
                 return Err(format!("the progress bar counts to {max:?}"));
@@ -651,19 +665,7 @@ async fn interrupt_by_session_expiry_and_resume(
             }
 
             // Slow answers, so that the session can end while most changes are unfinished.
-            stage.emulator.set_faults(Faults {
-                latency_ms: 700,
-                ..Faults::default()
-            });
-            click(
-                &find(
-                    &browser,
-                    "//section[contains(@class, 'review')]//button[starts-with(normalize-space(), 'Apply ')]",
-                )
-                .await?,
-            )
-            .await?;
-            find(&browser, "//ul[@class='outcomes']/li").await?;
+            start_slow_apply(&browser, &stage).await?;
             stage.emulator.expire_all_tokens();
 
             text_appears(&browser, "Your session ended. Sign in again.").await?;
@@ -1309,19 +1311,7 @@ async fn a_cancelled_apply_keeps_the_unfinished_changes_pending(
             queue_legacy_billing(&browser, "22").await?;
             open_review(&browser).await?;
 
-            stage.emulator.set_faults(Faults {
-                latency_ms: 700,
-                ..Faults::default()
-            });
-            click(
-                &find(
-                    &browser,
-                    "//section[contains(@class, 'review')]//button[starts-with(normalize-space(), 'Apply ')]",
-                )
-                .await?,
-            )
-            .await?;
-            find(&browser, "//ul[@class='outcomes']/li").await?;
+            start_slow_apply(&browser, &stage).await?;
             click(&button(&browser, "Cancel").await?).await?;
             heading(&browser, "Apply finished").await?;
             stage.emulator.clear_faults();
@@ -1335,7 +1325,9 @@ async fn a_cancelled_apply_keeps_the_unfinished_changes_pending(
                 .filter(|&n| stored_timeout(&stage, n).is_ok_and(|t| t == Some(22)))
                 .count();
             if applied == 0 || applied == 11 {
-                return Err(format!("{applied} of 11 changes were applied before the cancel"));
+                return Err(format!(
+                    "{applied} of 11 changes were applied before the cancel"
+                ));
             }
             click(&button(&browser, "Back to the table").await?).await?;
             table_count(&browser).await?;
@@ -1378,21 +1370,12 @@ async fn reloading_during_an_apply_asks_first_and_keeps_the_unfinished_changes(
             queue_legacy_billing(&browser, "27").await?;
             open_review(&browser).await?;
 
-            stage.emulator.set_faults(Faults {
-                latency_ms: 700,
-                ..Faults::default()
-            });
-            click(
-                &find(
-                    &browser,
-                    "//section[contains(@class, 'review')]//button[starts-with(normalize-space(), 'Apply ')]",
-                )
-                .await?,
+            start_slow_apply(&browser, &stage).await?;
+            let guarded = run_js(
+                &browser,
+                "return typeof window.onbeforeunload === 'function';",
             )
             .await?;
-            find(&browser, "//ul[@class='outcomes']/li").await?;
-            let guarded = run_js(&browser, "return typeof window.onbeforeunload === 'function';")
-                .await?;
             if guarded != json!(true) {
                 return Err("leaving the page during an apply does not ask first".into());
             }
