@@ -5,209 +5,23 @@
 // A panic in a test is a failed test with a useful message (as clippy.toml allows in unit tests).
 #![allow(clippy::unwrap_used)]
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::time::Duration;
+mod support;
 
-use genesys_emulator::{
-    AdminEdit, Emulator, EmulatorConfig, FailureMode, Faults, Quirk, Seed, TimeoutEdit,
-};
+use genesys_emulator::{AdminEdit, FailureMode, Faults, Quirk, Seed};
 use serde_json::Value;
-use timeouts_core::api::Api;
-use timeouts_core::auth::AccessToken;
 use timeouts_core::engine::{
-    ApplyEvent, ApplyOptions, ApplyReport, CancelFlag, DraftOutcome, Outcome, Stopped,
-    Verification, apply,
+    ApplyEvent, ApplyOptions, CancelFlag, DraftOutcome, Outcome, Stopped, Verification, apply,
 };
-use timeouts_core::load::{LoadEvent, LoadOptions, LoadedOrg, load_org};
+use timeouts_core::load::{LoadEvent, LoadOptions, load_org};
 use timeouts_core::model::Action;
-use timeouts_core::plan::{BulkOp, Edit, Plan, Planner};
-use timeouts_core::region::Environment;
+use timeouts_core::plan::{BulkOp, Change, Edit, Plan, Planner};
 use timeouts_core::timeout::Timeout;
-use timeouts_core::transport::{HttpRequest, HttpResponse, Transport, TransportError};
 use timeouts_core::undo::inverse_plan;
-use timeouts_native::ReqwestTransport;
 
-const ADMIN: &str = "a5e00000-0000-4000-8000-000000000001";
-const OTHER_ADMIN: &str = "a5e00000-0000-4000-8000-000000000004";
-
-/// Records every request body sent, to check what went over the wire.
-struct Recording {
-    inner: ReqwestTransport,
-    sent: RefCell<Vec<HttpRequest>>,
-}
-
-impl Transport for Recording {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        self.sent.borrow_mut().push(request.clone());
-        self.inner.send(request).await
-    }
-
-    async fn sleep(&self, duration: Duration) {
-        self.inner.sleep(duration).await;
-    }
-}
-
-struct Setup {
-    emulator: Emulator,
-    environment: Environment,
-}
-
-impl Setup {
-    async fn start(seed: Seed, quirks: &[Quirk]) -> Setup {
-        let config = EmulatorConfig {
-            seed,
-            quirks: quirks.to_vec(),
-            ..EmulatorConfig::default()
-        };
-        let emulator = genesys_emulator::start(config)
-            .await
-            .expect("emulator starts");
-        let environment = Environment::Custom {
-            api_base: emulator.api_url().to_string(),
-            login_base: emulator.login_url().to_string(),
-        };
-        Setup {
-            emulator,
-            environment,
-        }
-    }
-
-    fn token(&self, user: &str) -> AccessToken {
-        let issued = self.emulator.issue_user_token(user).expect("token");
-        AccessToken {
-            token: issued.access_token,
-            expires_in: Some(issued.expires_in),
-        }
-    }
-
-    fn api(&self) -> Api<Recording> {
-        self.api_for(ADMIN)
-    }
-
-    fn api_for(&self, user: &str) -> Api<Recording> {
-        let transport = Recording {
-            inner: ReqwestTransport::new().expect("client"),
-            sent: RefCell::new(Vec::new()),
-        };
-        Api::new(transport, &self.environment, &self.token(user))
-    }
-
-    async fn load(&self, api: &Api<Recording>) -> LoadedOrg {
-        load_org(api, &LoadOptions::default(), &CancelFlag::new(), |_| {})
-            .await
-            .expect("load")
-    }
-
-    fn stored(&self, id: &str) -> Value {
-        self.emulator.stored_action(id).expect("stored action")
-    }
-
-    fn stored_draft(&self, id: &str) -> Value {
-        self.emulator.stored_draft(id).expect("stored draft")
-    }
-
-    /// Every stored action (and draft) by id, to compare before and after.
-    fn stored_all(&self, org: &LoadedOrg) -> HashMap<String, (Value, Option<Value>)> {
-        org.actions()
-            .iter()
-            .map(|a| {
-                let draft = self.emulator.stored_draft(&a.id).ok();
-                (a.id.clone(), (self.stored(&a.id), draft))
-            })
-            .collect()
-    }
-
-    async fn shutdown(self) {
-        self.emulator.shutdown().await;
-    }
-}
-
-fn stored_timeout(stored: &Value) -> Timeout {
-    Timeout::from_wire(stored["config"].get("timeoutSeconds"))
-}
-
-/// A stored action with its timeout and version taken out: what must not change.
-fn without_timeout_and_version(stored: &Value) -> Value {
-    let mut copy = stored.clone();
-    copy["config"]
-        .as_object_mut()
-        .map(|c| c.shift_remove("timeoutSeconds"));
-    copy.as_object_mut().map(|o| o.shift_remove("version"));
-    copy
-}
-
-/// Editable actions with an explicit timeout other than `target` and no draft, for plain
-/// changes to `target`.
-fn plain_actions(org: &LoadedOrg, target: u8) -> Vec<&Action> {
-    let planner = Planner::new(org, true);
-    org.actions()
-        .iter()
-        .filter(|a| org.draft(&a.id).is_none())
-        .filter(|a| matches!(a.timeout(), Some(Timeout::Explicit(s)) if s != target))
-        .filter(|a| {
-            let probe = planner.plan(&[Edit {
-                action_id: a.id.clone(),
-                timeout: Timeout::Explicit(target),
-            }]);
-            probe.changes.len() == 1 && probe.changes[0].warnings.is_empty()
-        })
-        .collect()
-}
-
-fn plan_for(org: &LoadedOrg, ids: &[String], timeout: Timeout) -> Plan {
-    let edits: Vec<Edit> = ids
-        .iter()
-        .map(|id| Edit {
-            action_id: id.clone(),
-            timeout,
-        })
-        .collect();
-    Planner::new(org, true).plan(&edits)
-}
-
-async fn run(api: &Api<Recording>, org: &LoadedOrg, plan: &Plan) -> ApplyReport {
-    apply(
-        api,
-        org,
-        plan,
-        &ApplyOptions::default(),
-        &CancelFlag::new(),
-        |_| {},
-    )
-    .await
-}
-
-/// Checks that every changed action holds its new timeout with everything else as before,
-/// and that no other action or draft was touched.
-fn assert_only_changed(
-    setup: &Setup,
-    before: &HashMap<String, (Value, Option<Value>)>,
-    changed: &HashMap<String, Timeout>,
-) {
-    for (id, (old, old_draft)) in before {
-        let now = setup.stored(id);
-        match changed.get(id) {
-            Some(timeout) => {
-                assert_eq!(stored_timeout(&now), *timeout, "timeout of {id}");
-                assert_eq!(
-                    without_timeout_and_version(&now),
-                    without_timeout_and_version(old),
-                    "other fields of {id}"
-                );
-                assert_eq!(now["version"], old["version"].as_u64().unwrap() + 1);
-            }
-            None => assert_eq!(&now, old, "untouched action {id}"),
-        }
-        if !changed.contains_key(id) {
-            assert_eq!(
-                &setup.emulator.stored_draft(id).ok(),
-                old_draft,
-                "draft of {id}"
-            );
-        }
-    }
-}
+use support::{
+    OTHER_ADMIN, Setup, assert_all_confirmed, plain_actions, plain_id, plain_ids, plan_for,
+    refreshed, run, run_watching, set_all, stored_timeout, version, without_timeout_and_version,
+};
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_loader_pages_through_a_large_org_with_progress() {
@@ -242,74 +56,44 @@ async fn the_loader_pages_through_a_large_org_with_progress() {
     let (done, total) = *progress.last().unwrap();
     assert_eq!(done, total);
     assert!(total >= 25, "{total} pages");
-    let listing_requests = api
-        .transport()
-        .sent
-        .borrow()
-        .iter()
-        .filter(|r| r.url.contains("pageSize=100"))
-        .count();
+    let listing_requests = api.transport().count(|r| r.url.contains("pageSize=100"));
     assert_eq!(listing_requests as u32, total);
     setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_listing_without_config_is_completed_by_single_reads() {
-    let setup = Setup::start(Seed::Demo, &[Quirk::ListIgnoresIncludeConfig]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[Quirk::ListIgnoresIncludeConfig]).await;
     assert!(!org.actions().is_empty());
     assert!(org.actions().iter().all(|a| a.config.is_some()));
     assert!(org.drafts().iter().all(|d| d.config.is_some()));
     for action in org.actions() {
-        assert_eq!(
-            action.timeout(),
-            Some(stored_timeout(&setup.stored(&action.id)))
-        );
+        assert_eq!(action.timeout(), Some(setup.timeout_of(&action.id)));
     }
 
     // The verification re-read falls back to single reads too.
-    let ids: Vec<String> = plain_actions(&org, 8)
-        .iter()
-        .take(2)
-        .map(|a| a.id.clone())
-        .collect();
-    let report = run(&api, &org, &plan_for(&org, &ids, Timeout::Explicit(8))).await;
-    for result in &report.results {
-        assert_eq!(result.verification, Some(Verification::Confirmed));
-    }
+    let ids = plain_ids(&org, 8, 2);
+    let report = set_all(&api, &org, &ids, Timeout::Explicit(8)).await;
+    assert_all_confirmed(&report);
     setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn an_apply_changes_only_the_timeouts_it_planned() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
-    let ids: Vec<String> = plain_actions(&org, 7)
-        .iter()
-        .take(5)
-        .map(|a| a.id.clone())
-        .collect();
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
+    let ids = plain_ids(&org, 7, 5);
     assert_eq!(ids.len(), 5);
-    let before = setup.stored_all(&org);
+    let before = setup.snapshot(&org);
 
-    let plan = plan_for(&org, &ids, Timeout::Explicit(7));
-    let report = run(&api, &org, &plan).await;
+    let report = set_all(&api, &org, &ids, Timeout::Explicit(7)).await;
 
     assert_eq!(report.counts().applied, 5, "{:?}", report.results);
     assert!(report.stopped.is_none());
-    for result in &report.results {
-        assert_eq!(result.verification, Some(Verification::Confirmed));
-    }
-    let changed = ids
-        .iter()
-        .map(|id| (id.clone(), Timeout::Explicit(7)))
-        .collect();
-    assert_only_changed(&setup, &before, &changed);
+    assert_all_confirmed(&report);
+    setup.assert_only_set(&before, &ids, Timeout::Explicit(7));
 
     // Five PATCHes and one batched re-read, nothing else.
-    let sent = api.transport().sent.borrow().clone();
+    let sent = api.transport().sent();
     let after_load: Vec<_> = sent.iter().rev().take(6).collect();
     assert_eq!(
         after_load
@@ -324,10 +108,8 @@ async fn an_apply_changes_only_the_timeouts_it_planned() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn unknown_config_fields_are_sent_back_unchanged() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let mut org = setup.load(&api).await;
-    let id = plain_actions(&org, 9)[0].id.clone();
+    let (setup, api, mut org) = Setup::loaded(Seed::Demo, &[]).await;
+    let id = plain_id(&org, 9);
     // Genesys may add config fields this code does not know; pretend it just did.
     let mut action = org.action(&id).unwrap().clone();
     let config = action.config.as_mut().unwrap();
@@ -342,30 +124,23 @@ async fn unknown_config_fields_are_sent_back_unchanged() {
     let read_config = config.clone();
     org.update_actions([action]);
 
-    let report = run(
-        &api,
-        &org,
-        &plan_for(&org, std::slice::from_ref(&id), Timeout::Explicit(9)),
-    )
-    .await;
+    let report = set_all(&api, &org, std::slice::from_ref(&id), Timeout::Explicit(9)).await;
     assert!(report.results[0].outcome.is_applied());
 
-    let sent = api.transport().sent.borrow().clone();
+    let sent = api.transport().sent();
     let patch = sent.iter().find(|r| r.method.as_str() == "PATCH").unwrap();
     let body: Value = serde_json::from_str(patch.body.as_deref().unwrap()).unwrap();
     let sent_config: timeouts_core::model::ActionConfig =
         serde_json::from_value(body["config"].clone()).unwrap();
     assert_eq!(sent_config.without_timeout(), read_config.without_timeout());
     assert_eq!(sent_config.timeout(), Timeout::Explicit(9));
-    assert_eq!(stored_timeout(&setup.stored(&id)), Timeout::Explicit(9));
+    assert_eq!(setup.timeout_of(&id), Timeout::Explicit(9));
     setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn templates_given_by_uri_are_fetched_and_kept() {
-    let setup = Setup::start(Seed::Demo, &[Quirk::TemplatesAsUris]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[Quirk::TemplatesAsUris]).await;
     let with_uris: Vec<String> = plain_actions(&org, 11)
         .iter()
         .filter(|a| !a.config.as_ref().unwrap().templates_by_uri().is_empty())
@@ -373,36 +148,20 @@ async fn templates_given_by_uri_are_fetched_and_kept() {
         .map(|a| a.id.clone())
         .collect();
     assert!(!with_uris.is_empty());
-    let before = setup.stored_all(&org);
+    let before = setup.snapshot(&org);
 
-    let report = run(
-        &api,
-        &org,
-        &plan_for(&org, &with_uris, Timeout::Explicit(11)),
-    )
-    .await;
+    let report = set_all(&api, &org, &with_uris, Timeout::Explicit(11)).await;
+
     assert_eq!(report.counts().applied, with_uris.len());
-    let changed = with_uris
-        .iter()
-        .map(|id| (id.clone(), Timeout::Explicit(11)))
-        .collect();
-    assert_only_changed(&setup, &before, &changed);
-    let template_reads = api
-        .transport()
-        .sent
-        .borrow()
-        .iter()
-        .filter(|r| r.url.contains("/templates/"))
-        .count();
+    setup.assert_only_set(&before, &with_uris, Timeout::Explicit(11));
+    let template_reads = api.transport().count(|r| r.url.contains("/templates/"));
     assert!(template_reads >= with_uris.len());
     setup.shutdown().await;
 }
 
 async fn concurrent_rename_is_retried_and_kept(quirks: &[Quirk]) {
-    let setup = Setup::start(Seed::Demo, quirks).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
-    let id = plain_actions(&org, 13)[0].id.clone();
+    let (setup, api, org) = Setup::loaded(Seed::Demo, quirks).await;
+    let id = plain_id(&org, 13);
 
     // Another admin renames the action after it was loaded: the version moves on.
     let edit = AdminEdit {
@@ -411,12 +170,7 @@ async fn concurrent_rename_is_retried_and_kept(quirks: &[Quirk]) {
     };
     setup.emulator.edit_action(&id, &edit).unwrap();
 
-    let report = run(
-        &api,
-        &org,
-        &plan_for(&org, std::slice::from_ref(&id), Timeout::Explicit(13)),
-    )
-    .await;
+    let report = set_all(&api, &org, std::slice::from_ref(&id), Timeout::Explicit(13)).await;
     let stored = setup.stored(&id);
     assert!(
         report.results[0].outcome.is_applied(),
@@ -440,9 +194,7 @@ async fn a_400_version_mismatch_is_treated_like_a_409() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn another_admins_template_edit_is_kept_on_retry() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
     let id = plain_actions(&org, 14)
         .iter()
         .find(|a| {
@@ -462,12 +214,7 @@ async fn another_admins_template_edit_is_kept_on_retry() {
     let update = timeouts_core::model::UpdateActionInput::for_action(&theirs, config);
     colleague.patch_action(&id, &update).await.unwrap();
 
-    let report = run(
-        &api,
-        &org,
-        &plan_for(&org, std::slice::from_ref(&id), Timeout::Explicit(14)),
-    )
-    .await;
+    let report = set_all(&api, &org, std::slice::from_ref(&id), Timeout::Explicit(14)).await;
     assert!(report.results[0].outcome.is_applied());
     let stored = setup.stored(&id);
     assert_eq!(
@@ -480,23 +227,12 @@ async fn another_admins_template_edit_is_kept_on_retry() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_concurrent_timeout_change_is_a_conflict_showing_the_remote_value() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
-    let ids: Vec<String> = plain_actions(&org, 6)
-        .iter()
-        .take(2)
-        .map(|a| a.id.clone())
-        .collect();
-    let edit = AdminEdit {
-        timeout: TimeoutEdit::Set(42),
-        ..AdminEdit::default()
-    };
-    setup.emulator.edit_action(&ids[0], &edit).unwrap();
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
+    let ids = plain_ids(&org, 6, 2);
+    setup.colleague_sets_timeout(&ids[0], 42);
     let theirs = setup.stored(&ids[0]);
 
-    let plan = plan_for(&org, &ids, Timeout::Explicit(6));
-    let report = run(&api, &org, &plan).await;
+    let report = set_all(&api, &org, &ids, Timeout::Explicit(6)).await;
     assert_eq!(
         report.results[0].outcome,
         Outcome::Conflict {
@@ -511,44 +247,30 @@ async fn a_concurrent_timeout_change_is_a_conflict_showing_the_remote_value() {
     );
 
     // The person decides to overwrite.
-    let mut org = org;
-    org.update_actions(report.updated_actions.clone());
+    let org = refreshed(org, &report);
     let overwrite = report.overwrite_conflicts_plan();
     assert_eq!(overwrite.changes[0].before, Timeout::Explicit(42));
     let second = run(&api, &org, &overwrite).await;
     assert!(second.results[0].outcome.is_applied());
-    assert_eq!(stored_timeout(&setup.stored(&ids[0])), Timeout::Explicit(6));
+    assert_eq!(setup.timeout_of(&ids[0]), Timeout::Explicit(6));
     setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_429_storm_pauses_everyone_and_still_finishes() {
     for quirks in [vec![], vec![Quirk::NoRetryAfter]] {
-        let setup = Setup::start(Seed::Demo, &quirks).await;
-        let api = setup.api();
-        let org = setup.load(&api).await;
-        let ids: Vec<String> = plain_actions(&org, 9)
-            .iter()
-            .take(6)
-            .map(|a| a.id.clone())
-            .collect();
-        let before = setup.stored_all(&org);
+        let (setup, api, org) = Setup::loaded(Seed::Demo, &quirks).await;
+        let ids = plain_ids(&org, 9, 6);
+        let before = setup.snapshot(&org);
         setup.emulator.force_rate_limit_burst(6, 1);
 
         let mut pauses = Vec::new();
         let plan = plan_for(&org, &ids, Timeout::Explicit(9));
-        let report = apply(
-            &api,
-            &org,
-            &plan,
-            &ApplyOptions::default(),
-            &CancelFlag::new(),
-            |event| {
-                if let ApplyEvent::RateLimited { pause } = event {
-                    pauses.push(pause);
-                }
-            },
-        )
+        let report = run_watching(&api, &org, &plan, |event| {
+            if let ApplyEvent::RateLimited { pause } = event {
+                pauses.push(pause);
+            }
+        })
         .await;
 
         assert_eq!(
@@ -559,11 +281,7 @@ async fn a_429_storm_pauses_everyone_and_still_finishes() {
         );
         assert_eq!(report.rate_limited, 6);
         assert_eq!(pauses.len(), 6);
-        let changed = ids
-            .iter()
-            .map(|id| (id.clone(), Timeout::Explicit(9)))
-            .collect();
-        assert_only_changed(&setup, &before, &changed);
+        setup.assert_only_set(&before, &ids, Timeout::Explicit(9));
         setup.shutdown().await;
     }
 }
@@ -571,15 +289,9 @@ async fn a_429_storm_pauses_everyone_and_still_finishes() {
 #[tokio::test(flavor = "current_thread")]
 async fn server_errors_and_dropped_connections_are_retried() {
     for mode in [FailureMode::Status, FailureMode::Drop] {
-        let setup = Setup::start(Seed::Demo, &[]).await;
-        let api = setup.api();
-        let org = setup.load(&api).await;
-        let ids: Vec<String> = plain_actions(&org, 17)
-            .iter()
-            .take(4)
-            .map(|a| a.id.clone())
-            .collect();
-        let before = setup.stored_all(&org);
+        let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
+        let ids = plain_ids(&org, 17, 4);
+        let before = setup.snapshot(&org);
         setup.emulator.set_faults(Faults {
             fail_next: 2,
             fail_mode: mode,
@@ -587,7 +299,8 @@ async fn server_errors_and_dropped_connections_are_retried() {
             ..Faults::default()
         });
 
-        let report = run(&api, &org, &plan_for(&org, &ids, Timeout::Explicit(17))).await;
+        let report = set_all(&api, &org, &ids, Timeout::Explicit(17)).await;
+
         assert_eq!(
             report.counts().applied,
             ids.len(),
@@ -595,33 +308,24 @@ async fn server_errors_and_dropped_connections_are_retried() {
             report.results
         );
         assert!(report.requests_sent > ids.len() as u64 + 2);
-        let changed = ids
-            .iter()
-            .map(|id| (id.clone(), Timeout::Explicit(17)))
-            .collect();
-        assert_only_changed(&setup, &before, &changed);
+        setup.assert_only_set(&before, &ids, Timeout::Explicit(17));
         setup.shutdown().await;
     }
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn persistent_server_errors_fail_the_change_after_three_attempts() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
-    let id = plain_actions(&org, 3)[0].id.clone();
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
+    let id = plain_id(&org, 3);
     let before = setup.stored(&id);
     setup.emulator.set_faults(Faults {
         fail_next: 3,
         fail_status: 500,
         ..Faults::default()
     });
-    let report = run(
-        &api,
-        &org,
-        &plan_for(&org, std::slice::from_ref(&id), Timeout::Explicit(3)),
-    )
-    .await;
+
+    let report = set_all(&api, &org, std::slice::from_ref(&id), Timeout::Explicit(3)).await;
+
     match &report.results[0].outcome {
         Outcome::Failed { reason } => assert!(reason.contains("500"), "{reason}"),
         other => panic!("expected a failure, got {other:?}"),
@@ -634,16 +338,10 @@ async fn persistent_server_errors_fail_the_change_after_three_attempts() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_session_that_expires_mid_apply_stops_and_resumes_with_a_new_token() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
-    let ids: Vec<String> = plain_actions(&org, 4)
-        .iter()
-        .take(12)
-        .map(|a| a.id.clone())
-        .collect();
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
+    let ids = plain_ids(&org, 4, 12);
     assert_eq!(ids.len(), 12);
-    let before = setup.stored_all(&org);
+    let before = setup.snapshot(&org);
     let plan = plan_for(&org, &ids, Timeout::Explicit(4));
 
     let options = ApplyOptions {
@@ -663,48 +361,28 @@ async fn a_session_that_expires_mid_apply_stops_and_resumes_with_a_new_token() {
     assert!(counts.applied >= 3, "{counts:?}");
     assert!(counts.not_started >= 1, "{counts:?}");
     assert_eq!(counts.applied + counts.not_started, 12, "{counts:?}");
-    for result in &report.results {
-        let stored = stored_timeout(&setup.stored(&result.change.action_id));
-        match result.outcome {
-            Outcome::Applied { .. } => assert_eq!(stored, Timeout::Explicit(4)),
-            _ => assert_eq!(
-                stored, result.change.before,
-                "{} is untouched",
-                result.change.action_id
-            ),
-        }
-    }
+    setup.assert_applied_or_untouched(&report, Timeout::Explicit(4));
 
     // Sign in again and resume.
     let api = setup.api();
-    let mut org = org;
-    org.update_actions(report.updated_actions.clone());
+    let org = refreshed(org, &report);
     let resumed = run(&api, &org, &report.unfinished_plan()).await;
     assert_eq!(resumed.counts().applied, counts.not_started);
-    let changed = ids
-        .iter()
-        .map(|id| (id.clone(), Timeout::Explicit(4)))
-        .collect();
-    assert_only_changed(&setup, &before, &changed);
+    setup.assert_only_set(&before, &ids, Timeout::Explicit(4));
     setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn cancelling_stops_new_work_and_leaves_the_rest_untouched() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
-    let ids: Vec<String> = plain_actions(&org, 5)
-        .iter()
-        .take(10)
-        .map(|a| a.id.clone())
-        .collect();
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
+    let ids = plain_ids(&org, 5, 10);
     let plan = plan_for(&org, &ids, Timeout::Explicit(5));
     let cancel = CancelFlag::new();
     let options = ApplyOptions {
         concurrency: 1,
         ..ApplyOptions::default()
     };
+
     let report = apply(&api, &org, &plan, &options, &cancel, |event| {
         if let ApplyEvent::ChangeFinished { done: 2, .. } = event {
             cancel.cancel();
@@ -719,23 +397,13 @@ async fn cancelling_stops_new_work_and_leaves_the_rest_untouched() {
         (2, ids.len() - 2),
         "{counts:?}"
     );
-    for result in &report.results {
-        let stored = stored_timeout(&setup.stored(&result.change.action_id));
-        let expected = if result.outcome.is_applied() {
-            Timeout::Explicit(5)
-        } else {
-            result.change.before
-        };
-        assert_eq!(stored, expected);
-    }
+    setup.assert_applied_or_untouched(&report, Timeout::Explicit(5));
     setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn drafts_with_the_old_timeout_follow_and_others_are_left_alone() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
     let editable = |a: &&Action| {
         Planner::new(&org, true)
             .plan(&[Edit {
@@ -768,22 +436,19 @@ async fn drafts_with_the_old_timeout_follow_and_others_are_left_alone() {
     let own_draft_before = setup.stored_draft(&own);
     let same_draft_before = setup.stored_draft(&same);
 
-    let report = run(
+    let report = set_all(
         &api,
         &org,
-        &plan_for(&org, &[same.clone(), own.clone()], Timeout::Explicit(2)),
+        &[same.clone(), own.clone()],
+        Timeout::Explicit(2),
     )
     .await;
+
     match &report.results[0].outcome {
         Outcome::Applied {
             draft: DraftOutcome::Updated { new_version },
             ..
-        } => {
-            assert_eq!(
-                *new_version,
-                same_draft_before["version"].as_u64().unwrap() + 1
-            );
-        }
+        } => assert_eq!(*new_version, version(&same_draft_before) + 1),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
@@ -800,15 +465,13 @@ async fn drafts_with_the_old_timeout_follow_and_others_are_left_alone() {
         without_timeout_and_version(&same_draft_before)
     );
     assert_eq!(setup.stored_draft(&own), own_draft_before);
-    assert_eq!(stored_timeout(&setup.stored(&own)), Timeout::Explicit(2));
+    assert_eq!(setup.timeout_of(&own), Timeout::Explicit(2));
     setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn draft_updates_can_be_switched_off() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
     let same = org
         .actions()
         .iter()
@@ -826,8 +489,10 @@ async fn draft_updates_can_be_switched_off() {
         update_drafts: false,
         ..ApplyOptions::default()
     };
+
     let plan = plan_for(&org, std::slice::from_ref(&same), Timeout::Explicit(2));
     let report = apply(&api, &org, &plan, &options, &CancelFlag::new(), |_| {}).await;
+
     assert!(matches!(
         report.results[0].outcome,
         Outcome::Applied {
@@ -836,80 +501,61 @@ async fn draft_updates_can_be_switched_off() {
         }
     ));
     assert_eq!(setup.stored_draft(&same), draft_before);
-    assert_eq!(stored_timeout(&setup.stored(&same)), Timeout::Explicit(2));
+    assert_eq!(setup.timeout_of(&same), Timeout::Explicit(2));
     setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn reset_to_default_clears_the_timeout_and_is_verified() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
-    let ids: Vec<String> = plain_actions(&org, 60)
-        .iter()
-        .take(3)
-        .map(|a| a.id.clone())
-        .collect();
-    let before = setup.stored_all(&org);
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
+    let ids = plain_ids(&org, 60, 3);
+    let before = setup.snapshot(&org);
     let plan =
         Planner::new(&org, true).plan_bulk(ids.iter().map(String::as_str), BulkOp::ResetToDefault);
+
     let report = run(&api, &org, &plan).await;
-    for result in &report.results {
-        assert_eq!(result.verification, Some(Verification::Confirmed));
-    }
+
+    assert_all_confirmed(&report);
     assert!(report.explicit_sixty_plan().is_empty());
-    let changed = ids
-        .iter()
-        .map(|id| (id.clone(), Timeout::Default))
-        .collect();
-    assert_only_changed(&setup, &before, &changed);
+    setup.assert_only_set(&before, &ids, Timeout::Default);
     setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_reset_that_genesys_ignores_is_reported_and_sixty_is_offered() {
-    let setup = Setup::start(Seed::Demo, &[Quirk::PatchKeepsOmittedTimeout]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
-    let id = plain_actions(&org, 60)[0].id.clone();
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[Quirk::PatchKeepsOmittedTimeout]).await;
+    let id = plain_id(&org, 60);
     let old = org.action(&id).unwrap().timeout().unwrap();
     let plan = Planner::new(&org, true).plan_bulk([id.as_str()], BulkOp::ResetToDefault);
+
     let report = run(&api, &org, &plan).await;
+
     assert_eq!(
         report.results[0].verification,
         Some(Verification::DefaultNotCleared { kept: old })
     );
-    assert_eq!(stored_timeout(&setup.stored(&id)), old);
+    assert_eq!(setup.timeout_of(&id), old);
 
-    let mut org = org;
-    org.update_actions(report.updated_actions.clone());
+    let org = refreshed(org, &report);
     let sixty = report.explicit_sixty_plan();
     assert_eq!(sixty.changes.len(), 1);
     let second = run(&api, &org, &sixty).await;
-    assert_eq!(
-        second.results[0].verification,
-        Some(Verification::Confirmed)
-    );
-    assert_eq!(stored_timeout(&setup.stored(&id)), Timeout::Explicit(60));
+    assert_all_confirmed(&second);
+    assert_eq!(setup.timeout_of(&id), Timeout::Explicit(60));
     setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn undo_puts_the_previous_timeouts_back() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
-    let ids: Vec<String> = plain_actions(&org, 21)
-        .iter()
-        .take(4)
-        .map(|a| a.id.clone())
-        .collect();
-    let before = setup.stored_all(&org);
-    let report = run(&api, &org, &plan_for(&org, &ids, Timeout::Explicit(21))).await;
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
+    let ids = plain_ids(&org, 21, 4);
+    let before = setup.snapshot(&org);
+    let report = set_all(&api, &org, &ids, Timeout::Explicit(21)).await;
     assert_eq!(report.counts().applied, 4);
 
     // Undo from the state before the apply: the engine's version check copes.
     let undo = run(&api, &org, &inverse_plan(&report)).await;
+
     assert_eq!(undo.counts().applied, 4, "{:?}", undo.results);
     for id in &ids {
         let (old, _) = &before[id];
@@ -919,36 +565,24 @@ async fn undo_puts_the_previous_timeouts_back() {
             without_timeout_and_version(&now),
             without_timeout_and_version(old)
         );
-        assert_eq!(now["version"], old["version"].as_u64().unwrap() + 2);
+        assert_eq!(now["version"], version(old) + 2);
     }
     setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn verification_reports_a_change_made_after_the_write() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
-    let id = plain_actions(&org, 10)[0].id.clone();
-    let emulator = &setup.emulator;
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
+    let id = plain_id(&org, 10);
     let plan = plan_for(&org, std::slice::from_ref(&id), Timeout::Explicit(10));
-    let report = apply(
-        &api,
-        &org,
-        &plan,
-        &ApplyOptions::default(),
-        &CancelFlag::new(),
-        |event| {
-            if let ApplyEvent::Verifying { .. } = event {
-                let edit = AdminEdit {
-                    timeout: TimeoutEdit::Set(33),
-                    ..AdminEdit::default()
-                };
-                emulator.edit_action(&id, &edit).unwrap();
-            }
-        },
-    )
+
+    let report = run_watching(&api, &org, &plan, |event| {
+        if let ApplyEvent::Verifying { .. } = event {
+            setup.colleague_sets_timeout(&id, 33);
+        }
+    })
     .await;
+
     assert_eq!(
         report.results[0].verification,
         Some(Verification::Mismatch {
@@ -960,21 +594,19 @@ async fn verification_reports_a_change_made_after_the_write() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn read_only_actions_in_a_plan_are_skipped_without_a_request() {
-    let setup = Setup::start(Seed::Demo, &[]).await;
-    let api = setup.api();
-    let org = setup.load(&api).await;
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
     let read_only: Vec<&Action> = org
         .actions()
         .iter()
         .filter(|a| a.id.starts_with("customAuth") || a.id.starts_with("static"))
         .collect();
     assert!(read_only.len() >= 2);
-    let before = setup.stored_all(&org);
+    let before = setup.snapshot(&org);
     // A stored or imported plan can name them even though the planner would not.
     let plan = Plan {
         changes: read_only
             .iter()
-            .map(|a| timeouts_core::plan::Change {
+            .map(|a| Change {
                 action_id: a.id.clone(),
                 action_name: a.name.clone(),
                 before: a.timeout().unwrap(),
@@ -984,9 +616,11 @@ async fn read_only_actions_in_a_plan_are_skipped_without_a_request() {
             .collect(),
         skipped: Vec::new(),
     };
+
     let report = run(&api, &org, &plan).await;
+
     assert_eq!(report.counts().skipped, read_only.len());
     assert_eq!(report.requests_sent, 0);
-    assert_only_changed(&setup, &before, &HashMap::new());
+    setup.assert_untouched(&before);
     setup.shutdown().await;
 }
