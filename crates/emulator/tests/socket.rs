@@ -12,9 +12,9 @@ use std::process::{Command, Stdio};
 use genesys_emulator::seed::{
     DEMO_BROWSER_CLIENT_ID, DEMO_CREDENTIALS_CLIENT_ID, DEMO_CREDENTIALS_CLIENT_SECRET,
 };
-use genesys_emulator::{EmulatorConfig, FailureMode, Faults, Seed, start};
-use reqwest::StatusCode;
+use genesys_emulator::{Emulator, EmulatorConfig, FailureMode, Faults, Seed, start};
 use reqwest::redirect::Policy;
+use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
 fn client() -> reqwest::Client {
@@ -24,19 +24,54 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// Sends a request that must reach the server and be answered, whatever the status.
+async fn send(request: RequestBuilder) -> Response {
+    request.send().await.unwrap()
+}
+
+/// GETs a URL, with a bearer token when one is given, and reads the JSON body.
+async fn get_json(http: &reqwest::Client, url: &str, token: Option<&str>) -> Value {
+    let mut request = http.get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    send(request).await.json().await.unwrap()
+}
+
 async fn client_token(http: &reqwest::Client, login: &str, id: &str, secret: &str) -> String {
-    let reply = http
-        .post(format!("{login}/oauth/token"))
-        .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let token_url = format!("{login}/oauth/token");
+    let grant = [("grant_type", "client_credentials")];
+    let reply = send(
+        http.post(token_url)
+            .basic_auth(id, Some(secret))
+            .form(&grant),
+    )
+    .await;
     assert_eq!(reply.status(), StatusCode::OK);
     reply.json::<Value>().await.unwrap()["access_token"]
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// A token for the seeded client-credentials client of a started emulator.
+async fn demo_client_token(http: &reqwest::Client, emulator: &Emulator) -> String {
+    client_token(
+        http,
+        emulator.login_url(),
+        DEMO_CREDENTIALS_CLIENT_ID,
+        DEMO_CREDENTIALS_CLIENT_SECRET,
+    )
+    .await
+}
+
+/// The value of one parameter in a URL's query.
+fn query_param(url: &reqwest::Url, name: &str) -> String {
+    url.query_pairs()
+        .find(|(key, _)| key == name)
+        .unwrap_or_else(|| panic!("no {name} in {url}"))
+        .1
+        .into_owned()
 }
 
 #[tokio::test]
@@ -48,44 +83,17 @@ async fn a_started_emulator_lists_patches_and_detects_conflicts_over_http() {
     assert!(emulator.app_url().is_none());
 
     let http = client();
-    let token = client_token(
-        &http,
-        emulator.login_url(),
-        DEMO_CREDENTIALS_CLIENT_ID,
-        DEMO_CREDENTIALS_CLIENT_SECRET,
-    )
-    .await;
-    let listing: Value = http
-        .get(format!(
-            "{api}/api/v2/integrations/actions?includeConfig=true&pageSize=100"
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = demo_client_token(&http, &emulator).await;
+    let listing_url = format!("{api}/api/v2/integrations/actions?includeConfig=true&pageSize=100");
+    let listing = get_json(&http, &listing_url, Some(&token)).await;
     let action = &listing["entities"][0];
     let id = action["id"].as_str().unwrap();
 
     let patch = json!({"version": action["version"], "name": action["name"], "category": action["category"], "config": {"timeoutSeconds": 9}});
     let url = format!("{api}/api/v2/integrations/actions/{id}");
-    let updated = http
-        .patch(&url)
-        .bearer_auth(&token)
-        .json(&patch)
-        .send()
-        .await
-        .unwrap();
+    let updated = send(http.patch(&url).bearer_auth(&token).json(&patch)).await;
     assert_eq!(updated.status(), StatusCode::OK);
-    let stale = http
-        .patch(&url)
-        .bearer_auth(&token)
-        .json(&patch)
-        .send()
-        .await
-        .unwrap();
+    let stale = send(http.patch(&url).bearer_auth(&token).json(&patch)).await;
     assert_eq!(stale.status(), StatusCode::CONFLICT);
     let correlation = stale.headers()["inin-correlation-id"]
         .to_str()
@@ -124,7 +132,7 @@ async fn a_drop_fault_closes_the_connection_without_any_response() {
     let error = dropped.expect_err("a dropped connection must not produce a response");
     assert!(error.status().is_none());
 
-    let recovered = client().get(&url).bearer_auth(&token).send().await.unwrap();
+    let recovered = send(client().get(&url).bearer_auth(&token)).await;
     assert_eq!(recovered.status(), StatusCode::OK);
     emulator.shutdown().await;
 }
@@ -183,7 +191,7 @@ async fn the_app_origin_serves_the_app_with_its_config_and_policy() {
     assert_ne!(app, emulator.api_url());
     let http = client();
 
-    let index = http.get(format!("{app}/")).send().await.unwrap();
+    let index = send(http.get(format!("{app}/"))).await;
     assert_hosting_headers(index.headers());
     let html = index.text().await.unwrap();
     assert!(
@@ -192,10 +200,10 @@ async fn the_app_origin_serves_the_app_with_its_config_and_policy() {
     );
     assert!(html.contains("script-src 'self' 'wasm-unsafe-eval'"));
 
-    let wasm = http.get(format!("{app}/app_bg.wasm")).send().await.unwrap();
+    let wasm = send(http.get(format!("{app}/app_bg.wasm"))).await;
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
     assert_eq!(wasm.headers()["x-content-type-options"], "nosniff");
-    let js = http.get(format!("{app}/app.js")).send().await.unwrap();
+    let js = send(http.get(format!("{app}/app.js"))).await;
     assert!(
         js.headers()["content-type"]
             .to_str()
@@ -203,7 +211,7 @@ async fn the_app_origin_serves_the_app_with_its_config_and_policy() {
             .contains("javascript")
     );
 
-    let config = http.get(format!("{app}/config.json")).send().await.unwrap();
+    let config = send(http.get(format!("{app}/config.json"))).await;
     assert_hosting_headers(config.headers());
     let config: Value = config.json().await.unwrap();
     assert_eq!(
@@ -216,43 +224,27 @@ async fn the_app_origin_serves_the_app_with_its_config_and_policy() {
         })
     );
     emulator.patch_app_config(json!({"grant": "implicit"}).as_object().unwrap());
-    let patched: Value = http
-        .get(format!("{app}/config.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let patched = get_json(&http, &format!("{app}/config.json"), None).await;
     assert_eq!(patched["grant"], "implicit");
 
-    let missing = http
-        .get(format!("{app}/no/such/page"))
-        .send()
-        .await
-        .unwrap();
+    let missing = send(http.get(format!("{app}/no/such/page"))).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_hosting_headers(missing.headers());
 
     let redirect = format!("{app}/");
-    let authorize = http
-        .get(format!("{}/oauth/authorize", emulator.login_url()))
-        .query(&[
-            ("client_id", DEMO_BROWSER_CLIENT_ID),
-            ("redirect_uri", redirect.as_str()),
-            ("response_type", "token"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let authorize = send(
+        http.get(format!("{}/oauth/authorize", emulator.login_url()))
+            .query(&[
+                ("client_id", DEMO_BROWSER_CLIENT_ID),
+                ("redirect_uri", redirect.as_str()),
+                ("response_type", "token"),
+            ]),
+    )
+    .await;
     assert_eq!(authorize.status(), StatusCode::OK);
 
-    let cors = http
-        .get(format!("{}/api/v2/users/me", emulator.api_url()))
-        .header("origin", &app)
-        .send()
-        .await
-        .unwrap();
+    let me = format!("{}/api/v2/users/me", emulator.api_url());
+    let cors = send(http.get(me).header("origin", &app)).await;
     assert_eq!(
         cors.headers()["access-control-allow-origin"]
             .to_str()
@@ -301,12 +293,9 @@ async fn the_whole_pkce_sign_in_works_over_http() {
         ("state", "abc"),
     ];
 
-    let page = http
-        .get(format!("{login}/oauth/authorize"))
-        .query(&params)
-        .send()
+    let authorize = format!("{login}/oauth/authorize");
+    let page = send(http.get(&authorize).query(&params))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -314,49 +303,26 @@ async fn the_whole_pkce_sign_in_works_over_http() {
 
     let mut choice = params.to_vec();
     choice.push(("user_id", genesys_emulator::seed::VIEWER_USER_ID));
-    let redirect = http
-        .post(format!("{login}/oauth/authorize"))
-        .form(&choice)
-        .send()
-        .await
-        .unwrap();
-    let location = redirect.headers()["location"].to_str().unwrap().to_owned();
-    let url = reqwest::Url::parse(&location).unwrap();
-    let code = url
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
-    assert_eq!(
-        url.query_pairs().find(|(k, _)| k == "state").unwrap().1,
-        "abc"
-    );
+    let redirect = send(http.post(&authorize).form(&choice)).await;
+    let location = redirect.headers()["location"].to_str().unwrap();
+    let url = reqwest::Url::parse(location).unwrap();
+    let code = query_param(&url, "code");
+    assert_eq!(query_param(&url, "state"), "abc");
 
-    let token: Value = http
-        .post(format!("{login}/oauth/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("client_id", "spa"),
-            ("redirect_uri", "http://127.0.0.1:3000/cb"),
-            ("code_verifier", verifier.as_str()),
-        ])
-        .send()
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("client_id", "spa"),
+        ("redirect_uri", "http://127.0.0.1:3000/cb"),
+        ("code_verifier", verifier.as_str()),
+    ];
+    let token: Value = send(http.post(format!("{login}/oauth/token")).form(&exchange))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
-    let me: Value = http
-        .get(format!("{}/api/v2/users/me", emulator.api_url()))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me_url = format!("{}/api/v2/users/me", emulator.api_url());
+    let me = get_json(&http, &me_url, token["access_token"].as_str()).await;
     assert_eq!(me["name"], "Victor Viewer");
     emulator.shutdown().await;
 }
@@ -376,18 +342,8 @@ async fn a_large_seed_starts_in_process() {
         .issue_client_token(DEMO_CREDENTIALS_CLIENT_ID)
         .unwrap()
         .access_token;
-    let body: Value = client()
-        .get(format!(
-            "{}/api/v2/integrations/actions",
-            emulator.api_url()
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listing_url = format!("{}/api/v2/integrations/actions", emulator.api_url());
+    let body = get_json(&client(), &listing_url, Some(&token)).await;
     assert_eq!(body["total"], 300);
     emulator.shutdown().await;
 }
@@ -436,23 +392,15 @@ async fn the_binary_prints_one_json_line_with_its_urls_and_honours_its_flags() {
 
     let http = client();
     let token = client_token(&http, api, "svc", "pw").await;
-    let listing = http
-        .get(format!("{api}/api/v2/integrations/actions"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let listing = send(
+        http.get(format!("{api}/api/v2/integrations/actions"))
+            .bearer_auth(token),
+    )
+    .await;
     assert_eq!(listing.headers()["inin-ratelimit-allowed"], "120");
     assert_eq!(listing.json::<Value>().await.unwrap()["total"], 10);
 
-    let state: Value = http
-        .get(format!("{api}/emulator/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = get_json(&http, &format!("{api}/emulator/state"), None).await;
     assert_eq!(state["quirks"], json!(["no-retry-after"]));
 }
 
@@ -461,30 +409,20 @@ async fn a_forced_slow_test_run_times_out_over_http_and_is_answered_200() {
     let emulator = start(EmulatorConfig::default()).await.unwrap();
     let api = emulator.api_url().to_owned();
     let http = client();
-    let token = client_token(
-        &http,
-        emulator.login_url(),
-        DEMO_CREDENTIALS_CLIENT_ID,
-        DEMO_CREDENTIALS_CLIENT_SECRET,
-    )
-    .await;
+    let token = demo_client_token(&http, &emulator).await;
     // Get queue observations: a 3 s timeout, so 3.2 s simulated (160 ms really) times out.
     let id = "ac710000-0000-4000-8000-000000000007";
-    let forced = http
-        .post(format!("{api}/emulator/actions/{id}/next-test-ms"))
-        .json(&json!({"ms": 3_200}))
-        .send()
-        .await
-        .unwrap();
+    let force = format!("{api}/emulator/actions/{id}/next-test-ms");
+    let forced = send(http.post(force).json(&json!({"ms": 3_200}))).await;
     assert_eq!(forced.status(), StatusCode::NO_CONTENT);
 
-    let reply = http
-        .post(format!("{api}/api/v2/integrations/actions/{id}/test"))
-        .bearer_auth(&token)
-        .json(&json!({"query": "q"}))
-        .send()
-        .await
-        .unwrap();
+    let test = format!("{api}/api/v2/integrations/actions/{id}/test");
+    let reply = send(
+        http.post(test)
+            .bearer_auth(&token)
+            .json(&json!({"query": "q"})),
+    )
+    .await;
     assert_eq!(reply.status(), StatusCode::OK);
     let result: Value = reply.json().await.unwrap();
     assert_eq!(result["success"], false);

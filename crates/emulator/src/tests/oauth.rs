@@ -1,6 +1,8 @@
 //! Sign-in: the authorize page, the PKCE code exchange and its failures, the implicit
 //! grant, client credentials and logout.
 
+use std::sync::LazyLock;
+
 use axum::http::{Method, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,10 +18,11 @@ use crate::state::Urls;
 
 const REDIRECT: &str = "http://127.0.0.1:8080/";
 const VERIFIER: &str = "verifier-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ";
+/// A state the sign-in page must escape and the redirect must hand back unchanged.
+const STATE: &str = "st<at>e&1";
 
-fn challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
+static CHALLENGE: LazyLock<String> =
+    LazyLock::new(|| URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes())));
 
 fn emulator() -> Harness {
     Harness::with(EmulatorConfig {
@@ -31,19 +34,34 @@ fn emulator() -> Harness {
     })
 }
 
-fn authorize_pairs<'a>(response_type: &'a str, challenge: &'a str) -> Vec<(&'a str, &'a str)> {
+/// The authorize parameters of a PKCE sign-in by the demo browser client.
+fn code_pairs() -> Vec<(&'static str, &'static str)> {
     vec![
         ("client_id", DEMO_BROWSER_CLIENT_ID),
         ("redirect_uri", REDIRECT),
-        ("response_type", response_type),
-        ("code_challenge", challenge),
+        ("response_type", "code"),
+        ("code_challenge", CHALLENGE.as_str()),
         ("code_challenge_method", "S256"),
-        ("state", "st<at>e&1"),
+        ("state", STATE),
     ]
 }
 
-fn query(pairs: &[(&str, &str)]) -> String {
-    serde_urlencoded::to_string(pairs).unwrap()
+/// GETs a sign-in endpoint with these query parameters, as a browser sent there would.
+async fn open(emulator: &Harness, path: &str, pairs: &[(&str, &str)]) -> Reply {
+    let query = serde_urlencoded::to_string(pairs).unwrap();
+    let uri = format!("{path}?{query}");
+    emulator.send(request(Method::GET, &uri, None, None)).await
+}
+
+/// Submits the sign-in page's form.
+async fn submit(emulator: &Harness, pairs: &[(&str, &str)]) -> Reply {
+    emulator.send(form("/oauth/authorize", pairs, None)).await
+}
+
+/// Asks for a client-credentials token, with basic authentication when it is given.
+async fn client_credentials(emulator: &Harness, basic: Option<(&str, &str)>) -> Reply {
+    let pairs = [("grant_type", "client_credentials")];
+    emulator.send(form("/oauth/token", &pairs, basic)).await
 }
 
 /// The query or fragment parameters of a redirect's `Location`.
@@ -64,17 +82,28 @@ fn param(params: &[(String, String)], name: &str) -> Option<String> {
         .map(|(_, value)| value.clone())
 }
 
-/// Signs in as the admin through the page and returns the issued code.
-async fn sign_in_for_code(emulator: &Harness) -> String {
-    let challenge = challenge(VERIFIER);
-    let mut pairs = authorize_pairs("code", &challenge);
+/// Asserts a redirect back to the client carrying this OAuth error, and returns the
+/// redirect's query parameters for further checks.
+fn assert_redirected_with_error(reply: &Reply, error: &str) -> Vec<(String, String)> {
+    let params = location_params(reply, '?');
+    assert_eq!(param(&params, "error").as_deref(), Some(error));
+    params
+}
+
+/// Signs in as the admin through the page and returns the emulator and the issued code.
+async fn signed_in() -> (Harness, String) {
+    let emulator = emulator();
+    let mut pairs = code_pairs();
     pairs.push(("user_id", ADMIN_USER_ID));
-    let reply = emulator.send(form("/oauth/authorize", &pairs, None)).await;
+
+    let reply = submit(&emulator, &pairs).await;
+
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert!(reply.header("location").unwrap().starts_with(REDIRECT));
     let params = location_params(&reply, '?');
-    assert_eq!(param(&params, "state").as_deref(), Some("st<at>e&1"));
-    param(&params, "code").unwrap()
+    assert_eq!(param(&params, "state").as_deref(), Some(STATE));
+    let code = param(&params, "code").unwrap();
+    (emulator, code)
 }
 
 async fn exchange(emulator: &Harness, code: &str, redirect: &str, verifier: &str) -> Reply {
@@ -98,12 +127,7 @@ fn assert_token_error(reply: &Reply, error: &str) {
 #[tokio::test]
 async fn the_sign_in_page_offers_each_seeded_user_and_deny_with_escaped_state() {
     let emulator = emulator();
-    let challenge = challenge(VERIFIER);
-    let uri = format!(
-        "/oauth/authorize?{}",
-        query(&authorize_pairs("code", &challenge))
-    );
-    let reply = emulator.send(request(Method::GET, &uri, None, None)).await;
+    let reply = open(&emulator, "/oauth/authorize", &code_pairs()).await;
     assert_eq!(reply.status, StatusCode::OK);
     for name in ["Dana Admin", "Victor Viewer", "Nora Agent", "Wren Wildcard"] {
         assert!(
@@ -122,8 +146,7 @@ async fn the_sign_in_page_offers_each_seeded_user_and_deny_with_escaped_state() 
 
 #[tokio::test]
 async fn the_pkce_exchange_issues_a_working_token() {
-    let emulator = emulator();
-    let code = sign_in_for_code(&emulator).await;
+    let (emulator, code) = signed_in().await;
     let reply = exchange(&emulator, &code, REDIRECT, VERIFIER).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let body = reply.json();
@@ -139,73 +162,52 @@ async fn the_pkce_exchange_issues_a_working_token() {
 
 #[tokio::test]
 async fn a_code_cannot_be_used_twice() {
-    let emulator = emulator();
-    let code = sign_in_for_code(&emulator).await;
-    assert_eq!(
-        exchange(&emulator, &code, REDIRECT, VERIFIER).await.status,
-        StatusCode::OK
-    );
-    assert_token_error(
-        &exchange(&emulator, &code, REDIRECT, VERIFIER).await,
-        "invalid_grant",
-    );
+    let (emulator, code) = signed_in().await;
+    let first = exchange(&emulator, &code, REDIRECT, VERIFIER).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let second = exchange(&emulator, &code, REDIRECT, VERIFIER).await;
+    assert_token_error(&second, "invalid_grant");
 }
 
 #[tokio::test]
 async fn a_wrong_verifier_is_invalid_grant() {
-    let emulator = emulator();
-    let code = sign_in_for_code(&emulator).await;
+    let (emulator, code) = signed_in().await;
     let wrong = "another-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
-    assert_token_error(
-        &exchange(&emulator, &code, REDIRECT, wrong).await,
-        "invalid_grant",
-    );
+    let reply = exchange(&emulator, &code, REDIRECT, wrong).await;
+    assert_token_error(&reply, "invalid_grant");
 }
 
 #[tokio::test]
 async fn a_different_redirect_uri_at_the_exchange_is_invalid_grant() {
-    let emulator = emulator();
-    let code = sign_in_for_code(&emulator).await;
-    assert_token_error(
-        &exchange(&emulator, &code, "http://127.0.0.1:8081/", VERIFIER).await,
-        "invalid_grant",
-    );
+    let (emulator, code) = signed_in().await;
+    let reply = exchange(&emulator, &code, "http://127.0.0.1:8081/", VERIFIER).await;
+    assert_token_error(&reply, "invalid_grant");
 }
 
 #[tokio::test]
 async fn an_expired_code_is_invalid_grant() {
-    let emulator = emulator();
-    let code = sign_in_for_code(&emulator).await;
+    let (emulator, code) = signed_in().await;
     let old = std::time::Instant::now()
         .checked_sub(crate::state::CODE_LIFETIME + std::time::Duration::from_secs(1))
         .expect("the clock has run for more than five minutes");
     emulator.state.org().codes.get_mut(&code).unwrap().issued_at = old;
-    assert_token_error(
-        &exchange(&emulator, &code, REDIRECT, VERIFIER).await,
-        "invalid_grant",
-    );
+
+    let reply = exchange(&emulator, &code, REDIRECT, VERIFIER).await;
+    assert_token_error(&reply, "invalid_grant");
 }
 
 #[tokio::test]
 async fn an_unregistered_redirect_uri_shows_an_error_page_and_never_redirects() {
     let emulator = emulator();
-    let challenge = challenge(VERIFIER);
-    let mut pairs = authorize_pairs("code", &challenge);
+    let mut pairs = code_pairs();
     pairs[1] = ("redirect_uri", "https://evil.example/");
-    let reply = emulator
-        .send(request(
-            Method::GET,
-            &format!("/oauth/authorize?{}", query(&pairs)),
-            None,
-            None,
-        ))
-        .await;
+    let reply = open(&emulator, "/oauth/authorize", &pairs).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.header("location").is_none());
     assert!(reply.text.contains("is not registered"));
 
     pairs.push(("user_id", ADMIN_USER_ID));
-    let posted = emulator.send(form("/oauth/authorize", &pairs, None)).await;
+    let posted = submit(&emulator, &pairs).await;
     assert_eq!(posted.status, StatusCode::BAD_REQUEST);
     assert!(posted.header("location").is_none());
 }
@@ -213,15 +215,12 @@ async fn an_unregistered_redirect_uri_shows_an_error_page_and_never_redirects() 
 #[tokio::test]
 async fn an_unknown_client_shows_an_error_page() {
     let emulator = emulator();
-    let uri = format!(
-        "/oauth/authorize?{}",
-        query(&[
-            ("client_id", "nobody"),
-            ("redirect_uri", REDIRECT),
-            ("response_type", "token")
-        ])
-    );
-    let reply = emulator.send(request(Method::GET, &uri, None, None)).await;
+    let pairs = [
+        ("client_id", "nobody"),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "token"),
+    ];
+    let reply = open(&emulator, "/oauth/authorize", &pairs).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.header("location").is_none());
 }
@@ -229,31 +228,20 @@ async fn an_unknown_client_shows_an_error_page() {
 #[tokio::test]
 async fn a_plain_challenge_method_is_sent_back_as_invalid_request() {
     let emulator = emulator();
-    let challenge = challenge(VERIFIER);
-    let mut pairs = authorize_pairs("code", &challenge);
+    let mut pairs = code_pairs();
     pairs[4] = ("code_challenge_method", "plain");
-    let reply = emulator
-        .send(request(
-            Method::GET,
-            &format!("/oauth/authorize?{}", query(&pairs)),
-            None,
-            None,
-        ))
-        .await;
-    let params = location_params(&reply, '?');
-    assert_eq!(param(&params, "error").as_deref(), Some("invalid_request"));
-    assert_eq!(param(&params, "state").as_deref(), Some("st<at>e&1"));
+    let reply = open(&emulator, "/oauth/authorize", &pairs).await;
+    let params = assert_redirected_with_error(&reply, "invalid_request");
+    assert_eq!(param(&params, "state").as_deref(), Some(STATE));
 }
 
 #[tokio::test]
 async fn deny_redirects_with_access_denied() {
     let emulator = emulator();
-    let challenge = challenge(VERIFIER);
-    let mut pairs = authorize_pairs("code", &challenge);
+    let mut pairs = code_pairs();
     pairs.push(("deny", "true"));
-    let reply = emulator.send(form("/oauth/authorize", &pairs, None)).await;
-    let params = location_params(&reply, '?');
-    assert_eq!(param(&params, "error").as_deref(), Some("access_denied"));
+    let reply = submit(&emulator, &pairs).await;
+    let params = assert_redirected_with_error(&reply, "access_denied");
     assert!(param(&params, "error_description").is_some());
     assert!(param(&params, "code").is_none());
 }
@@ -268,7 +256,7 @@ async fn the_implicit_grant_puts_the_token_in_the_fragment() {
         ("state", "s1"),
         ("user_id", ADMIN_USER_ID),
     ];
-    let reply = emulator.send(form("/oauth/authorize", &pairs, None)).await;
+    let reply = submit(&emulator, &pairs).await;
     let params = location_params(&reply, '#');
     assert_eq!(param(&params, "token_type").as_deref(), Some("bearer"));
     assert_eq!(param(&params, "expires_in").as_deref(), Some("86400"));
@@ -292,56 +280,28 @@ async fn the_app_root_is_registered_for_the_demo_client() {
         ("redirect_uri", "http://127.0.0.1:4321/"),
         ("response_type", "token"),
     ];
-    let reply = emulator
-        .send(request(
-            Method::GET,
-            &format!("/oauth/authorize?{}", query(&pairs)),
-            None,
-            None,
-        ))
-        .await;
+    let reply = open(&emulator, "/oauth/authorize", &pairs).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
 }
 
 #[tokio::test]
 async fn client_credentials_with_basic_auth_issue_a_token() {
     let emulator = emulator();
-    let reply = emulator
-        .send(form(
-            "/oauth/token",
-            &[("grant_type", "client_credentials")],
-            Some((DEMO_CREDENTIALS_CLIENT_ID, DEMO_CREDENTIALS_CLIENT_SECRET)),
-        ))
-        .await;
+    let basic = (DEMO_CREDENTIALS_CLIENT_ID, DEMO_CREDENTIALS_CLIENT_SECRET);
+    let reply = client_credentials(&emulator, Some(basic)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+
     let token = reply.json()["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(
-        emulator
-            .get(&token, "/api/v2/integrations/actions")
-            .await
-            .status,
-        StatusCode::OK
-    );
+    let listing = emulator.get(&token, "/api/v2/integrations/actions").await;
+    assert_eq!(listing.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn a_wrong_client_secret_is_invalid_client() {
     let emulator = emulator();
-    let reply = emulator
-        .send(form(
-            "/oauth/token",
-            &[("grant_type", "client_credentials")],
-            Some((DEMO_CREDENTIALS_CLIENT_ID, "wrong")),
-        ))
-        .await;
-    assert_token_error(&reply, "invalid_client");
-    let without = emulator
-        .send(form(
-            "/oauth/token",
-            &[("grant_type", "client_credentials")],
-            None,
-        ))
-        .await;
+    let wrong = client_credentials(&emulator, Some((DEMO_CREDENTIALS_CLIENT_ID, "wrong"))).await;
+    assert_token_error(&wrong, "invalid_client");
+    let without = client_credentials(&emulator, None).await;
     assert_token_error(&without, "invalid_client");
 }
 
@@ -357,28 +317,18 @@ async fn an_unknown_grant_type_is_unsupported_grant_type() {
 #[tokio::test]
 async fn logout_redirects_only_to_a_registered_uri() {
     let emulator = emulator();
-    let registered = format!(
-        "/logout?{}",
-        query(&[
-            ("client_id", DEMO_BROWSER_CLIENT_ID),
-            ("redirect_uri", REDIRECT)
-        ])
-    );
-    let reply = emulator
-        .send(request(Method::GET, &registered, None, None))
-        .await;
+    let registered = [
+        ("client_id", DEMO_BROWSER_CLIENT_ID),
+        ("redirect_uri", REDIRECT),
+    ];
+    let reply = open(&emulator, "/logout", &registered).await;
     assert_eq!(reply.header("location"), Some(REDIRECT));
 
-    let foreign = format!(
-        "/logout?{}",
-        query(&[
-            ("client_id", DEMO_BROWSER_CLIENT_ID),
-            ("redirect_uri", "https://evil.example/")
-        ])
-    );
-    let page = emulator
-        .send(request(Method::GET, &foreign, None, None))
-        .await;
+    let foreign = [
+        ("client_id", DEMO_BROWSER_CLIENT_ID),
+        ("redirect_uri", "https://evil.example/"),
+    ];
+    let page = open(&emulator, "/logout", &foreign).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.header("location").is_none());
     assert!(page.text.contains("Signed out"));
@@ -387,22 +337,14 @@ async fn logout_redirects_only_to_a_registered_uri() {
 #[tokio::test]
 async fn org_and_provider_login_hint_and_prompt_are_accepted_together() {
     let emulator = emulator();
-    let challenge = challenge(VERIFIER);
-    let mut pairs = authorize_pairs("code", &challenge);
+    let mut pairs = code_pairs();
     pairs.extend([
         ("org", "acme"),
         ("provider", "okta"),
         ("login_hint", "victor.viewer@example.com"),
         ("prompt", "login"),
     ]);
-    let reply = emulator
-        .send(request(
-            Method::GET,
-            &format!("/oauth/authorize?{}", query(&pairs)),
-            None,
-            None,
-        ))
-        .await;
+    let reply = open(&emulator, "/oauth/authorize", &pairs).await;
     assert_eq!(reply.status, StatusCode::OK);
     let viewer = reply.text.find("Sign in as Victor Viewer").unwrap();
     let admin = reply.text.find("Sign in as Dana Admin").unwrap();
@@ -413,19 +355,10 @@ async fn org_and_provider_login_hint_and_prompt_are_accepted_together() {
 #[tokio::test]
 async fn org_without_provider_is_sent_back_as_invalid_request() {
     let emulator = emulator();
-    let challenge = challenge(VERIFIER);
-    let mut pairs = authorize_pairs("code", &challenge);
+    let mut pairs = code_pairs();
     pairs.push(("org", "acme"));
-    let reply = emulator
-        .send(request(
-            Method::GET,
-            &format!("/oauth/authorize?{}", query(&pairs)),
-            None,
-            None,
-        ))
-        .await;
-    let params = location_params(&reply, '?');
-    assert_eq!(param(&params, "error").as_deref(), Some("invalid_request"));
+    let reply = open(&emulator, "/oauth/authorize", &pairs).await;
+    assert_redirected_with_error(&reply, "invalid_request");
 }
 
 #[tokio::test]
@@ -436,17 +369,6 @@ async fn an_unsupported_response_type_is_sent_back_to_the_client() {
         ("redirect_uri", REDIRECT),
         ("response_type", "id_token"),
     ];
-    let reply = emulator
-        .send(request(
-            Method::GET,
-            &format!("/oauth/authorize?{}", query(&pairs)),
-            None,
-            None,
-        ))
-        .await;
-    let params = location_params(&reply, '?');
-    assert_eq!(
-        param(&params, "error").as_deref(),
-        Some("unsupported_response_type")
-    );
+    let reply = open(&emulator, "/oauth/authorize", &pairs).await;
+    assert_redirected_with_error(&reply, "unsupported_response_type");
 }
