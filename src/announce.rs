@@ -104,7 +104,9 @@ pub fn LiveRegions() -> impl IntoView {
         <div class="visually-hidden announcer" role="status" aria-live="polite" aria-atomic="true">
             {move || announcer.polite.get()}
         </div>
-        <div class="visually-hidden announcer" role="alert" aria-live="assertive" aria-atomic="true">
+        // No `role="alert"`: the page's visible alerts keep that role to themselves, so that
+        // finding "the alert" finds what the person is shown.
+        <div class="visually-hidden announcer" aria-live="assertive" aria-atomic="true">
             {move || announcer.assertive.get()}
         </div>
     }

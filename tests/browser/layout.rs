@@ -3,7 +3,7 @@
 //! scrolls sideways, the wide table scrolls in its own box, controls fit the screen and are
 //! large enough to touch, and a change can be edited, reviewed and applied. The app's live
 //! regions are in the page before they speak and announce the load, a search, a refused bulk
-//! change and the apply result.
+//! change, an import and the apply result.
 
 use std::sync::Arc;
 
@@ -22,6 +22,7 @@ crate::scenarios!(
     on_a_tablet_in_landscape_an_edit_is_reviewed_and_applied_without_sideways_scrolling,
     the_announcer_is_in_the_page_before_it_speaks_and_tells_of_the_load_and_a_search,
     a_refused_bulk_change_is_announced_as_an_alert,
+    a_finished_import_is_announced,
     the_apply_result_is_announced,
 );
 
@@ -356,6 +357,32 @@ async fn a_refused_bulk_change_is_announced_as_an_alert(
                 return Err("the refused bulk change shows no reason".into());
             }
             wait_for_announcement(&browser, LiveRegion::Assertive, &problem).await
+        })
+        .await
+}
+
+async fn a_finished_import_is_announced(driver: Arc<ChromeDriver>) -> Result<(), String> {
+    let stage = Stage::demo().await?;
+    let folder = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let path = folder.path().join("timeouts.csv");
+    std::fs::write(&path, "action_id,name,timeout\n,Get invoice,12\n")
+        .map_err(|e| e.to_string())?;
+    driver
+        .with_browser(|browser| async move {
+            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
+            table_count(&browser).await?;
+            find(&browser, "//input[@type='file']")
+                .await?
+                .send_keys(&path.display().to_string())
+                .await
+                .map_err(|e| e.to_string())?;
+
+            let shown = find(&browser, "//p[contains(@class, 'notice ok')]").await?;
+            let result = shown.text().await.map_err(|e| e.to_string())?;
+            if !result.starts_with("Imported timeouts.csv: 1 change added") {
+                return Err(format!("the import says {result:?}"));
+            }
+            wait_for_announcement(&browser, LiveRegion::Polite, &result).await
         })
         .await
 }

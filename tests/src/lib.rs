@@ -992,7 +992,7 @@ async fn viewport(browser: &Client) -> Result<(u32, u32), String> {
 pub enum LiveRegion {
     /// `role="status"`, `aria-live="polite"`: progress and results.
     Polite,
-    /// `role="alert"`, `aria-live="assertive"`: failures that need attention at once.
+    /// `aria-live="assertive"`: failures that need attention at once.
     Assertive,
 }
 
@@ -1001,7 +1001,7 @@ impl LiveRegion {
     pub fn selector(self) -> &'static str {
         match self {
             LiveRegion::Polite => ".announcer[role='status'][aria-live='polite']",
-            LiveRegion::Assertive => ".announcer[role='alert'][aria-live='assertive']",
+            LiveRegion::Assertive => ".announcer[aria-live='assertive']",
         }
     }
 }
