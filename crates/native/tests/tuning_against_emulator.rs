@@ -3,45 +3,17 @@
 // A panic in a test is a failed test with a useful message (as clippy.toml allows in unit tests).
 #![allow(clippy::unwrap_used)]
 
-use genesys_emulator::{Emulator, EmulatorConfig, Quirk, Seed};
-use timeouts_core::api::Api;
-use timeouts_core::auth::AccessToken;
+mod support;
+
+use support::Setup;
+
+use genesys_emulator::{Quirk, Seed};
 use timeouts_core::engine::{ApplyOptions, CancelFlag, apply};
 use timeouts_core::latency::{IDS_PER_QUERY, LatencyWindow, load_latency};
-use timeouts_core::load::{LoadOptions, LoadedOrg, load_org};
+use timeouts_core::load::LoadedOrg;
 use timeouts_core::plan::{Edit, Planner};
-use timeouts_core::region::Environment;
 use timeouts_core::suggest::{Basis, suggest};
 use timeouts_core::timeout::Timeout;
-use timeouts_native::ReqwestTransport;
-
-const ADMIN: &str = "a5e00000-0000-4000-8000-000000000001";
-
-async fn start(seed: Seed, quirks: &[Quirk]) -> (Emulator, Api<ReqwestTransport>) {
-    let config = EmulatorConfig {
-        seed,
-        quirks: quirks.to_vec(),
-        ..EmulatorConfig::default()
-    };
-    let emulator = genesys_emulator::start(config).await.unwrap();
-    let environment = Environment::Custom {
-        api_base: emulator.api_url().to_string(),
-        login_base: emulator.login_url().to_string(),
-    };
-    let issued = emulator.issue_user_token(ADMIN).unwrap();
-    let token = AccessToken {
-        token: issued.access_token,
-        expires_in: Some(issued.expires_in),
-    };
-    let api = Api::new(ReqwestTransport::new().unwrap(), &environment, &token);
-    (emulator, api)
-}
-
-async fn load(api: &Api<ReqwestTransport>) -> LoadedOrg {
-    load_org(api, &LoadOptions::default(), &CancelFlag::new(), |_| {})
-        .await
-        .unwrap()
-}
 
 fn ids(org: &LoadedOrg) -> Vec<String> {
     org.actions().iter().map(|a| a.id.clone()).collect()
@@ -49,8 +21,7 @@ fn ids(org: &LoadedOrg) -> Vec<String> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn latency_is_queried_in_batches_and_gives_suggestions() {
-    let (emulator, api) = start("large:250".parse().unwrap(), &[]).await;
-    let org = load(&api).await;
+    let (setup, api, org) = Setup::loaded("large:250".parse().unwrap(), &[]).await;
     let ids = ids(&org);
     let before = api.requests_sent();
 
@@ -74,26 +45,24 @@ async fn latency_is_queried_in_batches_and_gives_suggestions() {
         suggestion.timeout,
         Timeout::Explicit(timeouts_core::suggest::seconds_covering(p99))
     );
-    emulator.shutdown().await;
+    setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn missing_percentiles_fall_back_to_the_maximum() {
-    let (emulator, api) = start(Seed::Demo, &[Quirk::NoPercentiles]).await;
-    let org = load(&api).await;
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[Quirk::NoPercentiles]).await;
     let stats = load_latency(&api, &ids(&org), LatencyWindow::Day, &CancelFlag::new())
         .await
         .unwrap();
     let busy = stats.values().find(|s| s.calls >= 20).unwrap();
     assert_eq!(busy.p99_ms, None);
     assert_eq!(suggest(busy).unwrap().basis, Basis::Max);
-    emulator.shutdown().await;
+    setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_history_of_an_action_shows_a_timeout_change() {
-    let (emulator, api) = start(Seed::Demo, &[]).await;
-    let org = load(&api).await;
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
     let planner = Planner::new(&org, true);
     let plan = org
         .actions()
@@ -131,13 +100,12 @@ async fn the_history_of_an_action_shows_a_timeout_change() {
         Some((change.before, Timeout::Explicit(23)))
     );
     assert!(entry.user.as_ref().is_some_and(|u| u.name.is_some()));
-    emulator.shutdown().await;
+    setup.shutdown().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn limits_dependencies_and_a_test_run_are_read() {
-    let (emulator, api) = start(Seed::Demo, &[]).await;
-    let org = load(&api).await;
+    let (setup, api, org) = Setup::loaded(Seed::Demo, &[]).await;
 
     let limits = api.org_limits("integrations").await.unwrap();
     let concurrency = limits
@@ -167,5 +135,5 @@ async fn limits_dependencies_and_a_test_run_are_read() {
         .await
         .unwrap();
     assert!(result.success || result.error.is_some());
-    emulator.shutdown().await;
+    setup.shutdown().await;
 }

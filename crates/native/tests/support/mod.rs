@@ -1,6 +1,9 @@
 //! Fixtures for the engine tests: an emulator with a signed-in, loaded organisation, plans
 //! that set actions to one timeout, and checks of what the emulator now stores.
 
+// Every test binary that includes this module uses only its own part of it.
+#![allow(dead_code)]
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::Duration;
