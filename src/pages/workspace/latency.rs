@@ -13,6 +13,8 @@ use timeouts_core::latency::{LatencyWindow, load_latency};
 use timeouts_core::model::Limit;
 use timeouts_core::retry::CancelFlag;
 use timeouts_core::suggest::{self, Basis, LatencyFlag, LatencyStats, NoSuggestion, seconds_text};
+// Counts are shown the same way across the workspace.
+pub use timeouts_core::suggest::grouped;
 use timeouts_core::table::{self, FlagFilter, Row, row_flag};
 use timeouts_core::timeout::Timeout;
 
@@ -89,19 +91,6 @@ pub fn keep_flagged(tuning: Tuning, rows: &[Row], shown: &mut Vec<usize>) {
     tuning
         .stats
         .with(|stats| table::retain_flagged(rows, shown, filter, stats));
-}
-
-/// A whole number with thousands separators: "210,000".
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The words for a flag, as shown in the table and the filter.
