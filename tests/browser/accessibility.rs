@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use browser_tests::{
     ChromeDriver, Stage, button, click, edit_timeout, expect_accessible, find, heading, people,
-    run_js, serious_accessibility_violations, sign_in, table_count, text_appears,
+    run_js, serious_accessibility_violations, sign_in, sign_in_to_table, text_appears,
 };
 use genesys_emulator::Faults;
 use serde_json::json;
@@ -99,8 +99,7 @@ async fn the_table_review_apply_and_report_are_accessible(
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             expect_accessible(&browser, "table").await?;
 
             edit_timeout(&browser, "Get invoice", "12").await?;
@@ -151,8 +150,7 @@ async fn the_details_panel_is_accessible(driver: Arc<ChromeDriver>) -> Result<()
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             click(&button(&browser, "Details of Get queue observations").await?).await?;
             heading(&browser, "Details: Get queue observations").await?;
             text_appears(&browser, "Main IVR (inbound call flow, published)").await?;

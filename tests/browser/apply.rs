@@ -8,7 +8,7 @@ use std::time::Duration;
 use browser_tests::{
     ChromeDriver, Stage, button, choose, click, downloaded, edit_timeout, fill, find, heading,
     heading_within, keys, literal, open_editor, page_text, people, row_text, run_js, sign_in,
-    sign_out, table_count, text_appears, text_disappears, wait_for_text,
+    sign_in_to_table, sign_out, table_count, text_appears, text_disappears, wait_for_text,
 };
 use fantoccini::{Client, Locator};
 use genesys_emulator::{AdminEdit, EmulatorConfig, FailureMode, Faults, Quirk, Seed, TimeoutEdit};
@@ -189,8 +189,7 @@ async fn report_summary(browser: &Client) -> Result<String, String> {
 
 /// Signs in as Dana Admin and waits for the whole table.
 async fn sign_in_as_admin(browser: &Client, stage: &Stage) -> Result<(), String> {
-    sign_in(browser, &stage.app_url, people::ADMIN).await?;
-    table_count(browser).await?;
+    sign_in_to_table(browser, &stage.app_url, people::ADMIN).await?;
     Ok(())
 }
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use browser_tests::{
     ChromeDriver, LiveRegion, Stage, announcement, button, choose, click, edit_timeout, fill, find,
-    heading, heading_within, literal, people, run_js, sign_in, table_count, text_appears,
-    wait_for_announcement, wait_for_text,
+    heading, heading_within, literal, people, run_js, sign_in, sign_in_to_table, table_count,
+    text_appears, wait_for_announcement, wait_for_text,
 };
 use fantoccini::Client;
 use fantoccini::elements::Element;
@@ -338,8 +338,7 @@ async fn a_refused_bulk_change_is_announced_as_an_alert(
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             click(
                 &find(
                     &browser,
@@ -369,8 +368,7 @@ async fn a_finished_import_is_announced(driver: Arc<ChromeDriver>) -> Result<(),
         .map_err(|e| e.to_string())?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             find(&browser, "//input[@type='file']")
                 .await?
                 .send_keys(&path.display().to_string())
@@ -391,8 +389,7 @@ async fn the_apply_result_is_announced(driver: Arc<ChromeDriver>) -> Result<(), 
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             edit_timeout(&browser, "Get invoice", "12").await?;
             edit_timeout(&browser, "Get balance", "14").await?;
             click(&button(&browser, "Review 2 changes").await?).await?;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use browser_tests::{ChromeDriver, Stage, button, click, people, screenshot, sign_in, table_count};
+use browser_tests::{ChromeDriver, Stage, button, click, people, screenshot, sign_in_to_table};
 
 crate::scenarios!(look_at_the_table_and_the_review);
 
@@ -13,8 +13,7 @@ async fn look_at_the_table_and_the_review(driver: Arc<ChromeDriver>) -> Result<(
     let folder = std::env::temp_dir();
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             screenshot(&browser, &folder.join("dat-table.png")).await?;
             click(&button(&browser, "Edit timeout of Get invoice").await?).await?;
             let input = browser_tests::find(

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use browser_tests::{
     ChromeDriver, Stage, button, click, csp_violations, current_url, downloaded, fill, find,
-    people, row_text, run_js, sign_in, sign_out, table_count, text_appears, wait_for_text,
+    people, row_text, run_js, sign_in_to_table, sign_out, table_count, text_appears, wait_for_text,
 };
 use fantoccini::Client;
 use genesys_emulator::{AdminEdit, TimeoutEdit};
@@ -81,8 +81,7 @@ async fn the_page_works_under_the_hosting_headers(driver: Arc<ChromeDriver>) -> 
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
 
             // The headers the browser received with the page itself.
             let headers = browser
@@ -130,8 +129,7 @@ async fn the_token_stays_out_of_local_storage_addresses_exports_and_the_console(
     driver
         .with_browser_downloading(Some(folder.path()), |browser| async move {
             let mut console = String::new();
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             let token = stored_token(&browser).await?;
 
             // Reloading reads the token back from storage and uses it again.
@@ -197,8 +195,7 @@ async fn hostile_action_names_are_shown_as_text(driver: Arc<ChromeDriver>) -> Re
     )?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             let row = row_text(&browser, "<img src=x").await?;
             if !row.contains(HOSTILE_MARKUP) {
                 return Err(format!("the row does not show the name as written: {row}"));
@@ -256,8 +253,7 @@ async fn hostile_csv_and_json_imports_are_shown_as_text(
 
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
 
             import_file(&browser, &csv_path).await?;
             let listed =
@@ -314,8 +310,7 @@ async fn csv_exports_neutralise_formula_cells(driver: Arc<ChromeDriver>) -> Resu
     let downloads = folder.path().to_path_buf();
     driver
         .with_browser_downloading(Some(folder.path()), |browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             click(&button(&browser, "Export shown as CSV").await?).await?;
             let csv = downloaded(&downloads, "timeouts-", "csv").await?;
 

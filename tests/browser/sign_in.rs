@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use browser_tests::{
-    ChromeDriver, Stage, button, click, current_url, find, people, run_js, sign_in, table_count,
-    text_appears,
+    ChromeDriver, Stage, button, click, current_url, find, people, run_js, sign_in,
+    sign_in_to_table, table_count, text_appears,
 };
 use serde_json::json;
 
@@ -104,8 +104,7 @@ async fn a_tampered_state_is_refused_and_clears_the_session(
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
 
             let forged = format!("{}?code=forged-code&state=forged-state", stage.app_url);
             browser.goto(&forged).await.map_err(|e| e.to_string())?;
@@ -144,8 +143,7 @@ async fn an_expired_token_asks_to_sign_in_again(driver: Arc<ChromeDriver>) -> Re
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
 
             stage.emulator.expire_all_tokens();
             browser.refresh().await.map_err(|e| e.to_string())?;
@@ -161,8 +159,7 @@ async fn sign_out_revokes_the_token(driver: Arc<ChromeDriver>) -> Result<(), Str
     let api = stage.emulator.api_url().to_string();
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             let token = stored_token(&browser).await?.ok_or("no token")?;
 
             click(&button(&browser, "Sign out").await?).await?;
@@ -259,8 +256,7 @@ async fn a_viewer_sees_read_only_mode(driver: Arc<ChromeDriver>) -> Result<(), S
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::VIEWER).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::VIEWER).await?;
             text_appears(
                 &browser,
                 "Read-only: you can see timeouts but not change them",
@@ -281,8 +277,7 @@ async fn a_wildcard_admin_can_edit(driver: Arc<ChromeDriver>) -> Result<(), Stri
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::WILDCARD_ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::WILDCARD_ADMIN).await?;
             let row = browser_tests::row_text(&browser, "Get invoice").await?;
             if row.contains("read-only") {
                 return Err(format!("the wildcard admin cannot edit: {row}"));

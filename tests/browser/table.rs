@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use browser_tests::{
-    ChromeDriver, Stage, button, choose, click, fill, find, people, row_text, sign_in, table_count,
-    text_appears, wait_for_column,
+    ChromeDriver, Stage, button, choose, click, fill, find, people, row_text, sign_in,
+    sign_in_to_table, table_count, text_appears, wait_for_column,
 };
 use genesys_emulator::{EmulatorConfig, FailureMode, Faults, Seed};
 
@@ -77,8 +77,7 @@ async fn search_filters_and_sorting_narrow_and_order_the_table(
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
 
             fill(&browser, "Search actions", "INVOICE").await?;
             text_appears(&browser, "Showing 1 of").await?;
@@ -156,8 +155,7 @@ async fn hostile_names_are_shown_as_text(driver: Arc<ChromeDriver>) -> Result<()
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             row_text(&browser, "<script>alert(1)</script> lookup").await?;
             row_text(&browser, "Fetch & merge <b>profile</b>").await?;
             let injected = browser_tests::run_js(

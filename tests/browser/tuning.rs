@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use browser_tests::{
     ChromeDriver, Stage, button, choose, click, edit_timeout, expect_accessible, fill, find,
-    heading, literal, people, row_text, sign_in, table_count, text_appears, text_disappears,
-    wait_for_column,
+    heading, literal, people, row_text, sign_in, sign_in_to_table, table_count, text_appears,
+    text_disappears, wait_for_column,
 };
 use fantoccini::Client;
 use genesys_emulator::model::LatencyProfile;
@@ -292,8 +292,7 @@ async fn details_show_the_chart_where_used_and_the_limits(
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
             text_appears(
                 &browser,
                 "at most 50 data action calls at once, and 2,500 calls a minute",
@@ -383,8 +382,7 @@ async fn a_get_action_is_tested_and_a_post_action_asks_first(
     let participant = seeded("Set participant data")?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
 
             stage
                 .emulator
@@ -452,8 +450,7 @@ async fn the_history_shows_a_change_made_in_the_same_test(
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            sign_in(&browser, &stage.app_url, people::ADMIN).await?;
-            table_count(&browser).await?;
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
 
             edit_timeout(&browser, "Get tariff", "2").await?;
             click(&button(&browser, "Review 1 change").await?).await?;

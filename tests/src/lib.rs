@@ -522,6 +522,16 @@ pub async fn sign_in(browser: &Client, app_url: &str, person: &str) -> Result<()
     Ok(())
 }
 
+/// Signs `person` in and waits until the whole table is listed; returns its count line.
+pub async fn sign_in_to_table(
+    browser: &Client,
+    app_url: &str,
+    person: &str,
+) -> Result<String, String> {
+    sign_in(browser, app_url, person).await?;
+    table_count(browser).await
+}
+
 /// Clicks an element.
 pub async fn click(element: &Element) -> Result<(), String> {
     element.click().await.map_err(|e| e.to_string())
