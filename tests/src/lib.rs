@@ -191,7 +191,7 @@ impl ChromeDriver {
         match self.browser {
             Browser::Chromium => {
                 let entries = browser
-                    .issue_cmd(BrowserLog)
+                    .issue_cmd(VendorCommand::browser_log())
                     .await
                     .map_err(|e| format!("cannot read the browser log: {e}"))?;
                 Ok(entries
@@ -272,24 +272,49 @@ fn start_geckodriver(output: &Arc<Mutex<String>>) -> Result<DriverProcess, Strin
         .map_err(|_| format!("{program} did not start"))
 }
 
-/// ChromeDriver's log command, which fantoccini does not offer.
+/// A command of one browser's own WebDriver server that fantoccini does not offer: a POST of
+/// a JSON body to `session/{id}/{path}` (ChromeDriver's browser log, geckodriver's switch
+/// between page and browser scripts).
 #[derive(Debug)]
-struct BrowserLog;
+struct VendorCommand {
+    path: &'static str,
+    body: String,
+}
 
-impl WebDriverCompatibleCommand for BrowserLog {
+impl VendorCommand {
+    /// ChromeDriver's log of the page's console.
+    fn browser_log() -> Self {
+        VendorCommand {
+            path: "se/log",
+            body: serde_json::json!({ "type": "browser" }).to_string(),
+        }
+    }
+
+    /// geckodriver's switch of scripts between the page (`content`) and the browser itself
+    /// (`chrome`).
+    fn firefox_context(context: &str) -> Self {
+        VendorCommand {
+            path: "moz/context",
+            body: serde_json::json!({ "context": context }).to_string(),
+        }
+    }
+}
+
+impl WebDriverCompatibleCommand for VendorCommand {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/se/log",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+        (http::Method::POST, Some(self.body.clone()))
     }
 }
 
@@ -940,7 +965,7 @@ async fn resize_window(browser: &Client, width: u32, height: u32) -> Result<(), 
 /// the harness; the pages under test never get it.
 async fn zoom_firefox_page(browser: &Client, zoom: u32) -> Result<(), String> {
     browser
-        .issue_cmd(FirefoxContext("chrome"))
+        .issue_cmd(VendorCommand::firefox_context("chrome"))
         .await
         .map_err(|e| format!("cannot reach Firefox's chrome context: {e}"))?;
     let zoomed = run_js(
@@ -952,35 +977,12 @@ async fn zoom_firefox_page(browser: &Client, zoom: u32) -> Result<(), String> {
     )
     .await;
     browser
-        .issue_cmd(FirefoxContext("content"))
+        .issue_cmd(VendorCommand::firefox_context("content"))
         .await
         .map_err(|e| format!("cannot return to the page's context: {e}"))?;
     match zoomed?.as_f64() {
         Some(now) if now == f64::from(zoom) => Ok(()),
         other => Err(format!("Firefox zoomed to {other:?}, not {zoom}")),
-    }
-}
-
-/// geckodriver's command that switches scripts between the page (`content`) and the browser
-/// itself (`chrome`); fantoccini does not offer it.
-#[derive(Debug)]
-struct FirefoxContext(&'static str);
-
-impl WebDriverCompatibleCommand for FirefoxContext {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/moz/context",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = serde_json::json!({ "context": self.0 }).to_string();
-        (http::Method::POST, Some(body))
     }
 }
 
