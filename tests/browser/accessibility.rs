@@ -1,12 +1,16 @@
 //! Accessibility: axe-core finds no serious or critical problem on any screen of the app
-//! (set-up, sign-in, table, review, apply in progress, details, and error screens).
+//! (set-up, sign-in, table, review, apply in progress, details, and error screens), and an
+//! edit can be found, reviewed and applied with the keyboard alone, the focus always drawn.
 
 use std::sync::Arc;
 
 use browser_tests::{
-    ChromeDriver, Stage, button, click, edit_timeout, expect_accessible, find, heading, people,
-    run_js, serious_accessibility_violations, sign_in, sign_in_to_table, text_appears,
+    ChromeDriver, Stage, button, click, edit_timeout, expect_accessible, find, heading,
+    heading_within, keys, people, run_js, serious_accessibility_violations, sign_in,
+    sign_in_to_table, text_appears,
 };
+use fantoccini::Client;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use genesys_emulator::Faults;
 use serde_json::json;
 
@@ -17,6 +21,7 @@ crate::scenarios!(
     the_table_review_apply_and_report_are_accessible,
     the_details_panel_is_accessible,
     the_error_screens_are_accessible,
+    an_edit_is_found_reviewed_and_applied_with_the_keyboard_alone,
 );
 
 /// The check itself: a page with a nameless button must fail it, or passing proves nothing.
@@ -180,4 +185,112 @@ async fn the_error_screens_are_accessible(driver: Arc<ChromeDriver>) -> Result<(
             Ok(())
         })
         .await
+}
+
+/// After signing in, a person who uses only the keyboard searches, edits a timeout, reviews
+/// and applies it; every control on the way is reached with Tab and shows where the focus is.
+async fn an_edit_is_found_reviewed_and_applied_with_the_keyboard_alone(
+    driver: Arc<ChromeDriver>,
+) -> Result<(), String> {
+    let stage = Stage::demo().await?;
+    driver
+        .with_browser(|browser| async move {
+            sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
+
+            tab_to(&browser, Tab::Forward, "Search actions").await?;
+            press(&browser, "Get invoice").await?;
+            tab_to(&browser, Tab::Forward, "Edit timeout of Get invoice").await?;
+            press(&browser, &keys::ENTER.to_string()).await?;
+            press(&browser, &format!("17{}", keys::ENTER)).await?;
+            text_appears(&browser, "Pending changes (1)").await?;
+
+            // The pending changes sit above the table: back up to them, as a person would.
+            tab_to(&browser, Tab::Backward, "Review 1 change").await?;
+            press(&browser, &keys::ENTER.to_string()).await?;
+            heading(&browser, "Review changes").await?;
+            tab_to(&browser, Tab::Forward, "Apply 1 change").await?;
+            press(&browser, &keys::ENTER.to_string()).await?;
+            heading_within(
+                &browser,
+                "Apply finished",
+                std::time::Duration::from_secs(60),
+            )
+            .await?;
+            text_appears(&browser, "1 applied, 0 conflicts, 0 failed").await
+        })
+        .await
+}
+
+/// The most Tab presses a control may be away; the demo's page has far fewer stops.
+const MOST_TAB_STOPS: usize = 80;
+
+/// Which way to move the focus: Tab or Shift+Tab.
+#[derive(Clone, Copy)]
+enum Tab {
+    Forward,
+    Backward,
+}
+
+/// Presses Tab (or Shift+Tab) until the focused control's name starts with `name`, as a
+/// keyboard user moves through the page, and checks that the focus is drawn there. The walk
+/// never needs to wrap past the end of the page, where the focus would leave the document.
+async fn tab_to(browser: &Client, direction: Tab, name: &str) -> Result<(), String> {
+    for _ in 0..MOST_TAB_STOPS {
+        let focused = run_js(
+            browser,
+            "const e = document.activeElement; \
+             if (!e || e === document.body) return ''; \
+             const label = e.labels && e.labels.length ? e.labels[0].textContent : ''; \
+             return (e.getAttribute('aria-label') || label || e.textContent || '').trim();",
+        )
+        .await?;
+        if focused.as_str().is_some_and(|text| text.starts_with(name)) {
+            return expect_focus_drawn(browser, name).await;
+        }
+        let step = match direction {
+            Tab::Forward => keys::TAB.to_string(),
+            Tab::Backward => format!("{}{}", keys::SHIFT, keys::TAB),
+        };
+        press(browser, &step).await?;
+    }
+    Err(format!(
+        "{name:?} was not reached in {MOST_TAB_STOPS} presses of Tab"
+    ))
+}
+
+/// Presses the keys of `sequence` one after the other on the keyboard, into whatever has the focus; Shift is
+/// held down for the key after it. (An element's own "send keys" would not do: on a file
+/// input it means choosing a file.)
+async fn press(browser: &Client, sequence: &str) -> Result<(), String> {
+    let mut typing = KeyActions::new("keyboard".to_string());
+    let mut shift_held = false;
+    for key in sequence.chars() {
+        typing = typing.then(KeyAction::Down { value: key });
+        if key == keys::SHIFT {
+            shift_held = true;
+            continue;
+        }
+        typing = typing.then(KeyAction::Up { value: key });
+        if std::mem::take(&mut shift_held) {
+            typing = typing.then(KeyAction::Up { value: keys::SHIFT });
+        }
+    }
+    browser
+        .perform_actions(typing)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The focused control must show an outline: a keyboard user has to see where they are.
+async fn expect_focus_drawn(browser: &Client, name: &str) -> Result<(), String> {
+    let outline = run_js(
+        browser,
+        "const style = getComputedStyle(document.activeElement); \
+         return style.outlineStyle === 'none' ? '' : style.outlineWidth;",
+    )
+    .await?;
+    match outline.as_str() {
+        Some(width) if !width.is_empty() && width != "0px" => Ok(()),
+        _ => Err(format!("the focus on {name:?} is not drawn ({outline})")),
+    }
 }

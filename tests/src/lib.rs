@@ -724,6 +724,8 @@ pub async fn wait_for_column(
 
 /// The keys WebDriver sends for Enter and Escape.
 pub mod keys {
+    pub const TAB: char = '\u{E004}';
+    pub const SHIFT: char = '\u{E008}';
     pub const ENTER: char = '\u{E007}';
     pub const ESCAPE: char = '\u{E00C}';
 }
