@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use browser_tests::{
     ChromeDriver, Stage, button, choose, click, downloaded, edit_timeout, fill, find, heading,
-    heading_within, keys, literal, open_editor, page_text, people, row_text, run_js, sign_in,
-    sign_in_to_table, sign_out, table_count, text_appears, text_disappears, wait_for_text,
+    heading_within, import_file, keys, literal, open_editor, page_text, people, row_text, run_js,
+    sign_in, sign_in_to_table, sign_out, table_count, text_appears, text_disappears, wait_for_text,
 };
 use fantoccini::{Client, Locator};
 use genesys_emulator::{AdminEdit, EmulatorConfig, FailureMode, Faults, Quirk, Seed, TimeoutEdit};
@@ -934,15 +934,6 @@ async fn undo_puts_the_old_timeouts_back(driver: Arc<ChromeDriver>) -> Result<()
             Ok(())
         })
         .await
-}
-
-/// Chooses `path` in the import field.
-async fn import_file(browser: &Client, path: &std::path::Path) -> Result<(), String> {
-    let input = find(browser, "//input[@type='file']").await?;
-    input
-        .send_keys(&path.display().to_string())
-        .await
-        .map_err(|e| e.to_string())
 }
 
 async fn exported_files_import_back_as_pending_changes(

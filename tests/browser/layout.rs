@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use browser_tests::{
     ChromeDriver, LiveRegion, Stage, announcement, button, choose, click, edit_timeout, fill, find,
-    heading, heading_within, literal, people, run_js, sign_in, sign_in_to_table, table_count,
-    text_appears, wait_for_announcement, wait_for_text,
+    heading, heading_within, import_file, literal, people, run_js, sign_in, sign_in_to_table,
+    table_count, text_appears, wait_for_announcement, wait_for_text,
 };
 use fantoccini::Client;
 use fantoccini::elements::Element;
@@ -369,11 +369,7 @@ async fn a_finished_import_is_announced(driver: Arc<ChromeDriver>) -> Result<(),
     driver
         .with_browser(|browser| async move {
             sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
-            find(&browser, "//input[@type='file']")
-                .await?
-                .send_keys(&path.display().to_string())
-                .await
-                .map_err(|e| e.to_string())?;
+            import_file(&browser, &path).await?;
 
             let shown = find(&browser, "//p[contains(@class, 'notice ok')]").await?;
             let result = shown.text().await.map_err(|e| e.to_string())?;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use browser_tests::{
-    ChromeDriver, Stage, button, click, csp_violations, current_url, downloaded, fill, find,
+    ChromeDriver, Stage, button, click, csp_violations, current_url, downloaded, fill, import_file,
     people, row_text, run_js, sign_in_to_table, sign_out, table_count, text_appears, wait_for_text,
 };
 use fantoccini::Client;
@@ -219,15 +219,6 @@ async fn hostile_action_names_are_shown_as_text(driver: Arc<ChromeDriver>) -> Re
             Ok(())
         })
         .await
-}
-
-/// Chooses `path` in the import field.
-async fn import_file(browser: &Client, path: &std::path::Path) -> Result<(), String> {
-    let input = find(browser, "//input[@type='file']").await?;
-    input
-        .send_keys(&path.display().to_string())
-        .await
-        .map_err(|e| e.to_string())
 }
 
 async fn hostile_csv_and_json_imports_are_shown_as_text(

@@ -547,6 +547,15 @@ pub async fn sign_in(browser: &Client, app_url: &str, person: &str) -> Result<()
     Ok(())
 }
 
+/// Chooses the file at `path` in the page's import field, as a person picking it would.
+pub async fn import_file(browser: &Client, path: &Path) -> Result<(), String> {
+    let input = find(browser, "//input[@type='file']").await?;
+    input
+        .send_keys(&path.display().to_string())
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Signs `person` in and waits until the whole table is listed; returns its count line.
 pub async fn sign_in_to_table(
     browser: &Client,
