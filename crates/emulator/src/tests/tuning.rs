@@ -22,18 +22,23 @@ async fn test_run(emulator: &Harness, token: &str, id: &str, input: Value) -> Va
     reply.json()
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_test_within_the_timeout_succeeds_with_its_operations() {
-    let emulator = Harness::new();
-    let id = demo_id(7);
-    emulator.control().force_next_test_ms(&id, 2_900).unwrap();
-    let result = test_run(
-        &emulator,
+/// The admin's test run of demo action `n` when the call is forced to take `ms`.
+async fn forced_test_run(emulator: &Harness, n: u64, ms: u64) -> Value {
+    let id = demo_id(n);
+    emulator.control().force_next_test_ms(&id, ms).unwrap();
+    test_run(
+        emulator,
         &emulator.admin_token(),
         &id,
         json!({"query": "q1"}),
     )
-    .await;
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_test_within_the_timeout_succeeds_with_its_operations() {
+    let emulator = Harness::new();
+    let result = forced_test_run(&emulator, 7, 2_900).await;
     assert_eq!(result["success"], true);
     assert!(result["finalResult"].is_object());
     assert!(result.get("error").is_none());
@@ -47,15 +52,7 @@ async fn a_test_within_the_timeout_succeeds_with_its_operations() {
 #[tokio::test(start_paused = true)]
 async fn a_test_longer_than_the_timeout_fails_with_a_timeout_error_and_http_200() {
     let emulator = Harness::new();
-    let id = demo_id(7);
-    emulator.control().force_next_test_ms(&id, 3_001).unwrap();
-    let result = test_run(
-        &emulator,
-        &emulator.admin_token(),
-        &id,
-        json!({"query": "q1"}),
-    )
-    .await;
+    let result = forced_test_run(&emulator, 7, 3_001).await;
     assert_eq!(result["success"], false);
     assert_eq!(result["error"]["status"], 504);
     assert_eq!(result["error"]["code"], "request.timeout");
