@@ -1,9 +1,9 @@
 //! Layout and announcements. The page reflows at 320 CSS px (the WCAG reflow width), at 640 px
-//! (a 1280 px window at 200% zoom) and on a tablet in both orientations: the page never
-//! scrolls sideways, the wide table scrolls in its own box, controls fit the screen and are
-//! large enough to touch, and a change can be edited, reviewed and applied. The app's live
-//! regions are in the page before they speak and announce the load, a search, a refused bulk
-//! change, an import and the apply result.
+//! (a 1280 px window at 200% zoom) and on a tablet in both orientations: the page never scrolls
+//! sideways, the wide table scrolls in its own box, controls fit the screen and are large
+//! enough to touch, and a change can be edited, reviewed and applied (the apply in progress
+//! included). The app's live regions are in the page before they speak and announce the load, a
+//! search, a refused bulk change, an import and the apply result.
 
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use browser_tests::{
 };
 use fantoccini::Client;
 use fantoccini::elements::Element;
+use genesys_emulator::Faults;
 
 crate::scenarios!(
     at_320_px_wide_an_edit_is_reviewed_and_applied_without_sideways_scrolling,
@@ -89,7 +90,19 @@ async fn walk_through_at(driver: Arc<ChromeDriver>, width: u32, height: u32) -> 
             check_screen(&browser, "review").await?;
             let apply = button(&browser, "Apply 1 change").await?;
             fits_across(&browser, &apply, "the apply button").await?;
+            // Slow answers keep the progress on screen long enough to look at it.
+            stage.emulator.set_faults(Faults {
+                latency_ms: 3_000,
+                ..Faults::default()
+            });
             click(&apply).await?;
+            find(
+                &browser,
+                "//section[contains(@class, 'applying')]//progress",
+            )
+            .await?;
+            check_screen(&browser, "apply in progress").await?;
+            stage.emulator.clear_faults();
 
             heading_within(
                 &browser,
