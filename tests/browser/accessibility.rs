@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use browser_tests::{
     ChromeDriver, Stage, button, click, edit_timeout, expect_accessible, find, heading,
-    heading_within, keys, people, run_js, serious_accessibility_violations, sign_in,
-    sign_in_to_table, text_appears,
+    heading_within, keys, open_page, people, run_js, serious_accessibility_violations, sign_in,
+    sign_in_to_table, start_sign_in, text_appears,
 };
 use fantoccini::Client;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -29,10 +29,7 @@ async fn axe_reports_a_button_without_a_name(driver: Arc<ChromeDriver>) -> Resul
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            browser
-                .goto(&stage.app_url)
-                .await
-                .map_err(|e| e.to_string())?;
+            open_page(&browser, &stage.app_url).await?;
             button(&browser, "Sign in with Genesys Cloud").await?;
             run_js(
                 &browser,
@@ -58,10 +55,7 @@ async fn the_setup_page_is_accessible(driver: Arc<ChromeDriver>) -> Result<(), S
         .patch_app_config(patch.as_object().ok_or("not an object")?);
     driver
         .with_browser(|browser| async move {
-            browser
-                .goto(&stage.app_url)
-                .await
-                .map_err(|e| e.to_string())?;
+            open_page(&browser, &stage.app_url).await?;
             if let Err(error) = heading(&browser, "Data Action Timeouts: set-up needed").await {
                 let shown = browser_tests::page_text(&browser).await.unwrap_or_default();
                 return Err(format!("{error}; the page says:\n{shown}"));
@@ -75,10 +69,7 @@ async fn the_sign_in_pages_are_accessible(driver: Arc<ChromeDriver>) -> Result<(
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            browser
-                .goto(&stage.app_url)
-                .await
-                .map_err(|e| e.to_string())?;
+            open_page(&browser, &stage.app_url).await?;
             button(&browser, "Sign in with Genesys Cloud").await?;
             expect_accessible(&browser, "sign-in page").await?;
 
@@ -169,11 +160,7 @@ async fn the_error_screens_are_accessible(driver: Arc<ChromeDriver>) -> Result<(
     driver
         .with_browser(|browser| async move {
             // Consent refused at Genesys: the sign-in page explains it.
-            browser
-                .goto(&stage.app_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            click(&button(&browser, "Sign in with Genesys Cloud").await?).await?;
+            start_sign_in(&browser, &stage.app_url).await?;
             click(&button(&browser, "Deny").await?).await?;
             text_appears(&browser, "Sign-in was not completed").await?;
             expect_accessible(&browser, "refused sign-in").await?;

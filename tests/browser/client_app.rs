@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use browser_tests::{ChromeDriver, Stage, button, click, page_text, people, run_js, text_appears};
+use browser_tests::{
+    ChromeDriver, Stage, button, click, open_page, page_text, people, run_js, text_appears,
+};
 
 crate::scenarios!(
     a_crafted_genesys_environment_is_refused,
@@ -20,7 +22,7 @@ async fn a_crafted_genesys_environment_is_refused(driver: Arc<ChromeDriver>) -> 
                 "{}?gcTargetEnv=evil.example.com&gcHostOrigin=https%3A%2F%2Fevil.example.com",
                 stage.app_url
             );
-            browser.goto(&crafted).await.map_err(|e| e.to_string())?;
+            open_page(&browser, &crafted).await?;
             text_appears(&browser, "Sign-in is not offered").await?;
             text_appears(&browser, "not a known region").await?;
             if page_text(&browser)
@@ -49,7 +51,7 @@ async fn an_unfilled_placeholder_is_explained(driver: Arc<ChromeDriver>) -> Resu
     driver
         .with_browser(|browser| async move {
             let url = format!("{}?gcTargetEnv={{{{gcTargetEnv}}}}", stage.app_url);
-            browser.goto(&url).await.map_err(|e| e.to_string())?;
+            open_page(&browser, &url).await?;
             text_appears(
                 &browser,
                 "open the page from Genesys Cloud, which fills it in",
@@ -68,7 +70,7 @@ async fn a_framed_page_signs_in_through_a_popup(driver: Arc<ChromeDriver>) -> Re
             // plain text document (JSON would open Firefox's viewer, another origin), which the
             // frame-ancestors rule ('self') lets frame the app.
             let host = format!("{}main.css", stage.app_url);
-            browser.goto(&host).await.map_err(|e| e.to_string())?;
+            open_page(&browser, &host).await?;
             let framed = format!(
                 "{}?gcTargetEnv=mypurecloud.ie&gcHostOrigin=https%3A%2F%2Fapps.mypurecloud.ie",
                 stage.app_url

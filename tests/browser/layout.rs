@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use browser_tests::{
     ChromeDriver, LiveRegion, Stage, announcement, button, choose, click, edit_timeout, fill, find,
-    heading, heading_within, import_file, literal, people, run_js, sign_in, sign_in_to_table,
-    table_count, text_appears, wait_for_announcement, wait_for_text,
+    heading, heading_within, import_file, literal, open_page, people, run_js, sign_in,
+    sign_in_to_table, table_count, text_appears, wait_for_announcement, wait_for_text,
 };
 use fantoccini::Client;
 use fantoccini::elements::Element;
@@ -61,10 +61,7 @@ async fn walk_through_at(driver: Arc<ChromeDriver>, width: u32, height: u32) -> 
     let sizer = Arc::clone(&driver);
     driver
         .with_browser(|browser| async move {
-            browser
-                .goto(&stage.app_url)
-                .await
-                .map_err(|e| e.to_string())?;
+            open_page(&browser, &stage.app_url).await?;
             sizer.set_viewport(&browser, width, height).await?;
             let sign_in_button = button(&browser, "Sign in with Genesys Cloud").await?;
             check_screen(&browser, "sign-in page").await?;
@@ -287,10 +284,7 @@ async fn the_announcer_is_in_the_page_before_it_speaks_and_tells_of_the_load_and
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            browser
-                .goto(&stage.app_url)
-                .await
-                .map_err(|e| e.to_string())?;
+            open_page(&browser, &stage.app_url).await?;
             button(&browser, "Sign in with Genesys Cloud").await?;
             for region in [LiveRegion::Polite, LiveRegion::Assertive] {
                 let held = announcement(&browser, region).await?;

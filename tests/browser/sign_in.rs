@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use browser_tests::{
-    ChromeDriver, Stage, button, click, current_url, find, people, run_js, sign_in,
-    sign_in_to_table, table_count, text_appears,
+    ChromeDriver, Stage, button, click, current_url, find, open_page, people, run_js, sign_in,
+    sign_in_to_table, start_sign_in, table_count, text_appears,
 };
 use serde_json::json;
 
@@ -107,7 +107,7 @@ async fn a_tampered_state_is_refused_and_clears_the_session(
             sign_in_to_table(&browser, &stage.app_url, people::ADMIN).await?;
 
             let forged = format!("{}?code=forged-code&state=forged-state", stage.app_url);
-            browser.goto(&forged).await.map_err(|e| e.to_string())?;
+            open_page(&browser, &forged).await?;
             text_appears(&browser, "did not match this browser's sign-in request").await?;
             button(&browser, "Sign in with Genesys Cloud").await?;
             if stored_token(&browser).await?.is_some() {
@@ -122,11 +122,7 @@ async fn denied_consent_is_explained(driver: Arc<ChromeDriver>) -> Result<(), St
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            browser
-                .goto(&stage.app_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            click(&button(&browser, "Sign in with Genesys Cloud").await?).await?;
+            start_sign_in(&browser, &stage.app_url).await?;
             click(&button(&browser, "Deny").await?).await?;
             text_appears(&browser, "Sign-in was not completed").await?;
             text_appears(&browser, "access_denied").await?;
@@ -195,10 +191,7 @@ async fn a_stored_region_that_is_not_genesys_is_ignored(
         .patch_app_config(patch.as_object().ok_or("not an object")?);
     driver
         .with_browser(|browser| async move {
-            browser
-                .goto(&stage.app_url)
-                .await
-                .map_err(|e| e.to_string())?;
+            open_page(&browser, &stage.app_url).await?;
             button(&browser, "Sign in with Genesys Cloud").await?;
             run_js(
                 &browser,

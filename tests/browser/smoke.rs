@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use browser_tests::{ChromeDriver, Stage, button, csp_violations, heading};
+use browser_tests::{ChromeDriver, Stage, button, csp_violations, heading, open_page};
 
 crate::scenarios!(app_page_loads_under_its_content_security_policy);
 
@@ -12,10 +12,7 @@ async fn app_page_loads_under_its_content_security_policy(
     let stage = Stage::demo().await?;
     driver
         .with_browser(|browser| async move {
-            browser
-                .goto(&stage.app_url)
-                .await
-                .map_err(|e| e.to_string())?;
+            open_page(&browser, &stage.app_url).await?;
             heading(&browser, "Data Action Timeouts").await?;
             button(&browser, "Sign in with Genesys Cloud").await?;
             let violations = csp_violations(&browser).await?;

@@ -539,10 +539,21 @@ pub mod people {
     pub const WILDCARD_ADMIN: &str = "Wren Wildcard";
 }
 
+/// Opens `url` in the browser.
+pub async fn open_page(browser: &Client, url: &str) -> Result<(), String> {
+    browser.goto(url).await.map_err(|e| e.to_string())
+}
+
+/// Opens the app and presses "Sign in with Genesys Cloud", leaving the browser on the
+/// emulator's sign-in page.
+pub async fn start_sign_in(browser: &Client, app_url: &str) -> Result<(), String> {
+    open_page(browser, app_url).await?;
+    click(&button(browser, "Sign in with Genesys Cloud").await?).await
+}
+
 /// Opens the app and signs in through the emulator's sign-in page as `person`.
 pub async fn sign_in(browser: &Client, app_url: &str, person: &str) -> Result<(), String> {
-    browser.goto(app_url).await.map_err(|e| e.to_string())?;
-    click(&button(browser, "Sign in with Genesys Cloud").await?).await?;
+    start_sign_in(browser, app_url).await?;
     click(&button(browser, &format!("Sign in as {person}")).await?).await?;
     Ok(())
 }
