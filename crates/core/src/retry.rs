@@ -137,6 +137,15 @@ impl Pacer {
         self.refilled_at.set(Some(now));
     }
 
+    /// How long until the bucket holds a whole token, rounded up to the next microsecond. A
+    /// shortfall of a rounding error would otherwise come out as a zero-length wait, and a
+    /// clock that a zero wait does not move would never refill the bucket.
+    fn wait_for_token(&self) -> Duration {
+        let seconds = (1.0 - self.available.get()) / self.per_second;
+        let micros = (seconds * 1e6).ceil().max(1.0);
+        Duration::from_micros(micros as u64)
+    }
+
     /// Waits until a request may be sent: no pause in force and a token in the bucket.
     async fn admit<T: Transport>(
         &self,
@@ -157,8 +166,7 @@ impl Pacer {
                 self.available.set(self.available.get() - 1.0);
                 return Ok(());
             }
-            let wait = (1.0 - self.available.get()) / self.per_second;
-            nap(transport, Duration::from_secs_f64(wait), stop).await?;
+            nap(transport, self.wait_for_token(), stop).await?;
         }
     }
 
@@ -393,5 +401,23 @@ mod tests {
             Err(CallError::Interrupted)
         );
         assert!(clock.slept.get() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_bucket_short_by_a_rounding_error_still_waits_and_admits() {
+        let clock = Clock::new();
+        let pacer = Pacer::new(policy(300, 0), None);
+        pacer.available.set(1.0 - 1e-15);
+        pacer.refilled_at.set(Some(clock.now()));
+
+        // A pacer that waits zero time on a clock that does not move would spin for ever;
+        // give up after many turns so that the failure is an error, not a hang.
+        let turns = Cell::new(0u32);
+        let spinning = || {
+            turns.set(turns.get() + 1);
+            turns.get() > 1_000
+        };
+        block_on(pacer.admit(&clock, &spinning)).unwrap();
+        assert!(clock.slept.get() > Duration::ZERO);
     }
 }
